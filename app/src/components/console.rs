@@ -1,0 +1,54 @@
+use crate::api::current_viewer;
+use crate::components::ErrorBanner;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// The frame of every signed-in page: the top navigation (the seeds' words: Management > Manage
+/// Users > Manage Software Coordinators), who is signed in, and sign-out.
+#[component]
+pub fn Console(children: Children) -> impl IntoView {
+    let viewer = Resource::new(|| (), |_| current_viewer());
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">"Seatkeeper"</a>
+            <nav aria-label="Main" class="mainnav">
+                <span class="nav-heading" id="nav-management">"Management"</span>
+                <ul aria-labelledby="nav-management">
+                    <li><A href="/management/users">"Manage Users"</A></li>
+                    <li><A href="/management/users/coordinators">"Manage Software Coordinators"</A></li>
+                </ul>
+            </nav>
+            <div class="whoami">
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match viewer.await {
+                            Ok(v) => {
+                                let roles = v.role_labels().join(", ");
+                                view! {
+                                    <span class="whoami-name" data-testid="signed-in-as">{v.display_name.clone()}</span>
+                                    <span class="whoami-roles">{roles}</span>
+                                    <span class="whoami-company">{v.company_name.clone().unwrap_or_default()}</span>
+                                }.into_any()
+                            }
+                            Err(_) => ().into_any(),
+                        }
+                    })}
+                </Suspense>
+                // A plain form: sign-out works with or without JavaScript, and it is a POST, never a
+                // GET, so a link elsewhere cannot sign anyone out.
+                <form method="post" action="/auth/logout" class="signout">
+                    <button type="submit">"Sign out"</button>
+                </form>
+            </div>
+        </header>
+        <main class="page">
+            <ErrorBoundary fallback=|errors| {
+                let first = errors.get().into_iter().next().map(|(_, e)| e);
+                let error = first
+                    .and_then(|e| e.downcast_ref::<crate::AppError>().cloned())
+                    .unwrap_or_else(|| crate::AppError::Internal("unknown".into()));
+                view! { <ErrorBanner error/> }
+            }>{children()}</ErrorBoundary>
+        </main>
+    }
+}

@@ -1,0 +1,62 @@
+//! The Seatkeeper console: the shell, routes, pages, components and every `#[server]` function.
+//! Server-only code (the store, sessions) lives in the `ssr` module, compiled only with `ssr`.
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+pub use error::AppError;
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser, so this attribute appears once the WASM has hydrated the
+    // page: end-to-end tests wait for it before they click (a button does nothing before then).
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/seatkeeper.css"/>
+        <Title formatter=|text| format!("{text} · Seatkeeper")/>
+        <Router>
+            <Routes fallback=pages::NotFoundPage>
+                <Route path=path!("/login") view=pages::SignInPage/>
+                <Route path=path!("/") view=pages::HomePage/>
+                <Route path=path!("/management/users") view=pages::ManageUsersPage/>
+                <Route path=path!("/management/users/coordinators") view=pages::ManageCoordinatorsPage/>
+            </Routes>
+        </Router>
+    }
+}

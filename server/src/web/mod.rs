@@ -1,0 +1,6 @@
+//! The web layer around the Leptos app: sessions, same-origin checks, sign-in and sign-out.
+
+pub mod cookies;
+pub mod login;
+pub mod same_origin;
+pub mod session;

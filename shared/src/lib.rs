@@ -1,0 +1,14 @@
+//! Domain types and rules of Seatkeeper, shared by the server and the browser. No I/O here: every
+//! function is pure and unit-tested, and both sides validate with the same code.
+
+pub mod email;
+pub mod field;
+pub mod names;
+pub mod serial;
+pub mod viewer;
+
+pub use email::Email;
+pub use field::{FieldError, FieldErrors};
+pub use names::PersonName;
+pub use serial::SerialNumber;
+pub use viewer::{Principal, Viewer};
