@@ -1,0 +1,17 @@
+# The two commands of the README, and a few helpers. Each target calls a script in scripts/.
+.PHONY: run test db db-stop bench setup
+
+run:   ## build, migrate, load demo data and serve on http://127.0.0.1:3000
+	scripts/run
+
+test:  ## every test: unit, integration (PostgreSQL) and end to end (Playwright, Chromium)
+	scripts/test
+
+db:    ## start the private PostgreSQL cluster (used when DATABASE_URL is not set)
+	scripts/pg start
+
+db-stop:
+	scripts/pg stop
+
+setup:
+	scripts/setup --e2e
