@@ -8,20 +8,24 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 pub async fn connect(config: &Config) -> Result<PgPool, String> {
-    let options = PgConnectOptions::from_str(&config.database_url)
-        .map_err(|e| format!("DATABASE_URL {} is not a PostgreSQL URL: {e}", redact(&config.database_url)))?;
+    let url = &config.database_url;
+    let not_postgres = |reason: String| format!("DATABASE_URL {} is not a PostgreSQL URL: {reason}", redact(url));
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(not_postgres("it must start with postgres://".into()));
+    }
+    let options = PgConnectOptions::from_str(url).map_err(|e| not_postgres(e.to_string()))?;
     let deadline = Instant::now() + config.database_wait;
     let mut pause = Duration::from_millis(200);
     loop {
         let attempt = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(config.database_wait.min(Duration::from_secs(5)))
             .connect_with(options.clone())
             .await;
         match attempt {
             Ok(pool) => return Ok(pool),
             Err(error) if Instant::now() + pause < deadline && transient(&error) => {
-                tracing::warn!(%error, "database not reachable yet, retrying");
+                tracing::debug!(%error, "database not reachable yet, retrying");
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_secs(2));
             }

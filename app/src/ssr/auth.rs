@@ -40,29 +40,14 @@ impl Default for SessionPolicy {
 }
 
 pub fn hash_password(password: &str) -> String {
-    let salt = SaltString::from_b64(&random_salt()).expect("a 22-character base64 salt");
+    // A v4 UUID is 122 random bits from the OS generator: a sound 16-byte salt.
+    let salt = SaltString::encode_b64(Uuid::new_v4().as_bytes()).expect("16 bytes fit a salt");
     hash_password_with_salt(password, &salt)
 }
 
 /// Deterministic hashing for demo data only (the seed must produce the same rows every run).
 pub fn hash_password_with_salt(password: &str, salt: &SaltString) -> String {
     Argon2::default().hash_password(password.as_bytes(), salt).expect("argon2 hashing").to_string()
-}
-
-fn random_salt() -> String {
-    // 16 random bytes from two v4 UUIDs' entropy, base64 without padding (22 characters).
-    let bytes = Uuid::new_v4();
-    let s = bytes.simple().to_string();
-    let b64: String = s
-        .as_bytes()
-        .chunks(3)
-        .flat_map(|c| {
-            const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-            let n = c.iter().fold(0u32, |acc, b| (acc << 8) | *b as u32) << (8 * (3 - c.len()));
-            (0..4).map(move |i| A[((n >> (18 - 6 * i)) & 63) as usize] as char)
-        })
-        .collect();
-    b64[..22].to_string()
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {

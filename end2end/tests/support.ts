@@ -1,0 +1,19 @@
+import { expect, type Page } from "@playwright/test";
+
+/** The demo accounts `server seed` creates; a deployment can name its own. */
+export const accounts = {
+  contractManager: process.env.E2E_CM_EMAIL ?? "cm@acme.example",
+  password: process.env.E2E_PASSWORD ?? "seatkeeper-demo",
+};
+
+/** Waits until the WebAssembly has hydrated the page: before that a button does nothing. */
+export async function hydrated(page: Page) {
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
+
+export async function signIn(page: Page, email = accounts.contractManager, password = accounts.password) {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}

@@ -1,0 +1,40 @@
+//! The server binary's behaviour at the command line.
+
+use std::process::Command;
+
+#[test]
+fn an_unreachable_database_url_prints_one_clear_line_and_exits_non_zero() {
+    let output = Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("migrate")
+        .env("DATABASE_URL", "postgres://someone:secret@127.0.0.1:1/nowhere")
+        .env("DATABASE_WAIT_SECS", "1")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("the server binary runs");
+    assert!(!output.status.success());
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "exactly one line: {stderr}");
+    assert!(lines[0].starts_with("seatkeeper: cannot reach PostgreSQL at postgres://someone:***@127.0.0.1:1/nowhere"), "{stderr}");
+    assert!(!stderr.contains("secret") && !stderr.contains("panicked"));
+}
+
+#[test]
+fn a_malformed_database_url_is_named() {
+    let output = Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("migrate")
+        .env("DATABASE_URL", "mysql://x")
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is not a PostgreSQL URL"));
+}
+
+#[test]
+fn an_unknown_command_is_refused_with_the_usage() {
+    let output = Command::new(env!("CARGO_BIN_EXE_server")).arg("frobnicate").env("RUST_LOG", "off").output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("usage: server"));
+}
