@@ -3,14 +3,107 @@
 
 use crate::AppError;
 use leptos::prelude::*;
+use leptos::server_fn;
 use shared::Viewer;
 
 /// The signed-in person or reseller agent with their roles (R1-R5), for the navigation.
-#[server(prefix = "/api", endpoint = "viewer")]
+#[server(prefix = "/api", endpoint = "viewer", input = server_fn::codec::Json)]
 pub async fn current_viewer() -> Result<Viewer, AppError> {
     use crate::ssr::{pool, require_actor, respond, roles};
     respond(async {
         let actor = require_actor()?;
         roles::load_viewer(&pool()?, &actor).await
     }.await)
+}
+
+pub use shared::products::{BulkAction, BulkOutcome, PersonOption, Preview, ProductsPage, ProductsQuery, Selection};
+
+/// A contract the signed-in person manages, for the contract list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ContractSummary {
+    pub contract_number: String,
+    pub serials: i64,
+    pub coordinators: i64,
+}
+
+/// The contracts the signed-in person manages (Manage Software Coordinators).
+#[server(prefix = "/api", endpoint = "contracts/managed", input = server_fn::codec::Json)]
+pub async fn managed_contracts() -> Result<Vec<ContractSummary>, AppError> {
+    use crate::ssr::{pool, products, require_actor, respond};
+    respond(async {
+        let actor = require_actor()?;
+        let rows = products::managed_contracts(&pool()?, &actor).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| ContractSummary { contract_number: r.contract_number, serials: r.serials, coordinators: r.coordinators })
+            .collect())
+    }
+    .await)
+}
+
+/// One page of a contract's serial numbers, filtered and sorted on the server.
+#[server(prefix = "/api", endpoint = "serials/page", input = server_fn::codec::Json)]
+pub async fn serials_page(query: ProductsQuery) -> Result<ProductsPage, AppError> {
+    use crate::ssr::{pool, products, require_actor, respond};
+    respond(async {
+        let actor = require_actor()?;
+        let pool = pool()?;
+        let access = products::contract_access(&pool, &actor, &query.contract_number).await?;
+        products::products_page(&pool, &access, &query).await
+    }
+    .await)
+}
+
+/// What a bulk action would change, before it is applied.
+#[server(prefix = "/api", endpoint = "serials/preview", input = server_fn::codec::Json)]
+pub async fn preview_bulk(contract_number: String, selection: Selection, action: BulkAction) -> Result<Preview, AppError> {
+    use crate::ssr::{pool, products, require_actor, respond};
+    respond(async {
+        let actor = require_actor()?;
+        let pool = pool()?;
+        let access = products::contract_access(&pool, &actor, &contract_number).await?;
+        access.require_manager()?;
+        products::preview(&pool, &access, &selection, &action).await
+    }
+    .await)
+}
+
+/// Rename Group, Assign or Unassign every selected serial: one call, one transaction (R8).
+#[server(prefix = "/api", endpoint = "serials/apply", input = server_fn::codec::Json)]
+pub async fn apply_bulk(contract_number: String, selection: Selection, action: BulkAction) -> Result<BulkOutcome, AppError> {
+    use crate::ssr::{pool, products, require_actor, respond};
+    respond(async {
+        let actor = require_actor()?;
+        let pool = pool()?;
+        let access = products::contract_access(&pool, &actor, &contract_number).await?;
+        products::apply(&pool, &access, &selection, &action).await
+    }
+    .await)
+}
+
+/// Reverses one bulk change while nothing has touched its serials since.
+#[server(prefix = "/api", endpoint = "serials/undo", input = server_fn::codec::Json)]
+pub async fn undo_bulk(contract_number: String, change_id: uuid::Uuid) -> Result<BulkOutcome, AppError> {
+    use crate::ssr::{pool, products, require_actor, respond};
+    respond(async {
+        let actor = require_actor()?;
+        let pool = pool()?;
+        let access = products::contract_access(&pool, &actor, &contract_number).await?;
+        products::undo(&pool, &access, change_id).await
+    }
+    .await)
+}
+
+/// People of the company matching the text, for the Assign box.
+#[server(prefix = "/api", endpoint = "people/search", input = server_fn::codec::Json)]
+pub async fn search_people(contract_number: String, text: String) -> Result<Vec<PersonOption>, AppError> {
+    use crate::ssr::{pool, products, require_actor, respond};
+    respond(async {
+        let actor = require_actor()?;
+        let pool = pool()?;
+        let access = products::contract_access(&pool, &actor, &contract_number).await?;
+        access.require_manager()?;
+        products::search_people(&pool, &access, &text).await
+    }
+    .await)
 }

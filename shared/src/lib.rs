@@ -4,6 +4,7 @@
 pub mod email;
 pub mod field;
 pub mod names;
+pub mod products;
 pub mod serial;
 pub mod viewer;
 

@@ -7,6 +7,8 @@
 
 pub mod auth;
 pub mod db;
+pub mod invitations;
+pub mod products;
 pub mod roles;
 
 pub use auth::Actor;

@@ -24,6 +24,8 @@ pub fn config() -> Config {
 }
 
 pub fn app_with(pool: PgPool, config: &Config) -> Router {
+    // Internal errors are logged with their cause; show them in the failing test's output.
+    let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn,server=info,app=info").try_init();
     let options = LeptosOptions::builder().output_name("seatkeeper").build();
     build_router(AppState::new(pool, options, config))
 }
