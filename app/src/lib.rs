@@ -4,6 +4,7 @@
 pub mod api;
 pub mod components;
 pub mod error;
+pub mod format;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -56,6 +57,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::HomePage/>
                 <Route path=path!("/management/users") view=pages::ManageUsersPage/>
                 <Route path=path!("/management/users/coordinators") view=pages::ManageCoordinatorsPage/>
+                <Route path=path!("/management/users/coordinators/:number") view=pages::ContractPage/>
             </Routes>
         </Router>
     }

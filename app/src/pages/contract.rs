@@ -1,0 +1,44 @@
+use crate::components::{Console, ProductsTab};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// A contract, opened by its number, with its two tabs (seed 000): Products and Software Coordinators.
+#[component]
+pub fn ContractPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let number = Memo::new(move |_| params.read().get("number").unwrap_or_default());
+    let on_coordinators = Memo::new(move |_| query.read().get("tab").as_deref() == Some("coordinators"));
+    let base = move || format!("/management/users/coordinators/{}", number.get());
+    view! {
+        <Title text=move || format!("Contract {}", number.get())/>
+        <Console>
+            <nav aria-label="Breadcrumb" class="crumbs">
+                <a href="/management/users">"Manage Users"</a>
+                " / "
+                <a href="/management/users/coordinators">"Manage Software Coordinators"</a>
+                " / " {number}
+            </nav>
+            <h1>"Contract " {number}</h1>
+            <div role="tablist" aria-label="Contract" class="tabs">
+                <a role="tab" href=base aria-selected=move || (!on_coordinators.get()).to_string()>"Products"</a>
+                <a role="tab" href=move || format!("{}?tab=coordinators", base()) aria-selected=move || on_coordinators.get().to_string()>
+                    "Software Coordinators"
+                </a>
+            </div>
+            <div role="tabpanel" class="tabpanel">
+                {move || if on_coordinators.get() {
+                    view! {
+                        <section class="empty-state" aria-label="Software Coordinators">
+                            <h2>"Software Coordinators"</h2>
+                            <p>"The coordinators of this contract with their shipping locations arrive here next."</p>
+                        </section>
+                    }.into_any()
+                } else {
+                    view! { <ProductsTab number=number.get()/> }.into_any()
+                }}
+            </div>
+        </Console>
+    }
+}
