@@ -143,7 +143,7 @@ fn people_of(company: &Company) -> Vec<PersonRow> {
             id: id(kind, n + 1),
             email: format!("{local}@{}", company.domain),
             first: FIRST[k].to_string(),
-            last: LAST[(k + n as usize) % 24].to_string(),
+            last: LAST[(k * 5 + n as usize * 11 + 3) % 24].to_string(),
             status,
             may_manage_users: manage,
             may_download: download,

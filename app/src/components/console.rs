@@ -14,7 +14,7 @@ pub fn Console(children: Children) -> impl IntoView {
             <nav aria-label="Main" class="mainnav">
                 <span class="nav-heading" id="nav-management">"Management"</span>
                 <ul aria-labelledby="nav-management">
-                    <li><A href="/management/users">"Manage Users"</A></li>
+                    <li><A href="/management/users" exact=true>"Manage Users"</A></li>
                     <li><A href="/management/users/coordinators">"Manage Software Coordinators"</A></li>
                 </ul>
             </nav>
