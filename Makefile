@@ -15,3 +15,6 @@ db-stop:
 
 setup:
 	scripts/setup --e2e
+
+bench: ## benchmarks at 100,000 serials; writes BENCHMARKS.md
+	scripts/bench
