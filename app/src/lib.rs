@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The Seatkeeper console: the shell, routes, pages, components and every `#[server]` function.
 //! Server-only code (the store, sessions) lives in the `ssr` module, compiled only with `ssr`.
 

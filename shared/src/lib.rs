@@ -1,11 +1,13 @@
 //! Domain types and rules of Seatkeeper, shared by the server and the browser. No I/O here: every
 //! function is pure and unit-tested, and both sides validate with the same code.
 
+pub mod coordinators;
 pub mod email;
 pub mod field;
 pub mod names;
 pub mod products;
 pub mod serial;
+pub mod shipping;
 pub mod viewer;
 
 pub use email::Email;

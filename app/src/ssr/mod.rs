@@ -6,8 +6,11 @@
 //! (ARCHITECTURE.md, "Where the store lives").
 
 pub mod auth;
+pub mod cases;
+pub mod coordinators;
 pub mod db;
 pub mod invitations;
+pub mod outbox;
 pub mod products;
 pub mod roles;
 

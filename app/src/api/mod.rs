@@ -107,3 +107,6 @@ pub async fn search_people(contract_number: String, text: String) -> Result<Vec<
     }
     .await)
 }
+
+mod coordinators;
+pub use coordinators::*;

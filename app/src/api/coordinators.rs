@@ -1,0 +1,128 @@
+//! Server functions of the Software Coordinators tab (R12, R13), support cases (R6) and changing the
+//! Contract Manager (R7).
+
+use crate::AppError;
+use leptos::prelude::*;
+use leptos::server_fn;
+use shared::coordinators::{AgentContract, CoordinatorsTab, RemovalImpact, SupportCase};
+use shared::shipping::ShippingLocation;
+use uuid::Uuid;
+
+#[server(prefix = "/api", endpoint = "coordinators/tab", input = server_fn::codec::Json)]
+pub async fn load_coordinators_tab(contract_number: String) -> Result<CoordinatorsTab, AppError> {
+    use crate::ssr::{coordinators, pool, products, require_actor, respond};
+    respond(async {
+        let actor = require_actor()?;
+        let pool = pool()?;
+        let access = products::contract_access(&pool, &actor, &contract_number).await?;
+        coordinators::coordinators_tab(&pool, &access).await
+    }
+    .await)
+}
+
+/// Sets one shipping location for every selected coordinator (R12).
+#[server(prefix = "/api", endpoint = "coordinators/shipping", input = server_fn::codec::Json)]
+pub async fn save_shipping(contract_number: String, people: Vec<Uuid>, location: ShippingLocation) -> Result<u64, AppError> {
+    use crate::ssr::{coordinators, pool, products, require_actor, respond};
+    respond(async {
+        let actor = require_actor()?;
+        let pool = pool()?;
+        let access = products::contract_access(&pool, &actor, &contract_number).await?;
+        coordinators::save_shipping(&pool, &access, &people, &location).await
+    }
+    .await)
+}
+
+/// What Remove From All would do, for its confirmation (R13).
+#[server(prefix = "/api", endpoint = "coordinators/removal-impact", input = server_fn::codec::Json)]
+pub async fn preview_removal(contract_number: String, people: Vec<Uuid>) -> Result<Vec<RemovalImpact>, AppError> {
+    use crate::ssr::{coordinators, pool, products, require_actor, respond};
+    respond(async {
+        let actor = require_actor()?;
+        let pool = pool()?;
+        let access = products::contract_access(&pool, &actor, &contract_number).await?;
+        coordinators::removal_impact(&pool, &access, &people).await
+    }
+    .await)
+}
+
+/// Remove From All (R13).
+#[server(prefix = "/api", endpoint = "coordinators/remove-from-all", input = server_fn::codec::Json)]
+pub async fn remove_from_all(contract_number: String, people: Vec<Uuid>) -> Result<String, AppError> {
+    use crate::ssr::{coordinators, pool, products, require_actor, respond};
+    respond(async {
+        let actor = require_actor()?;
+        let pool = pool()?;
+        let access = products::contract_access(&pool, &actor, &contract_number).await?;
+        coordinators::remove_from_all(&pool, &access, &people).await
+    }
+    .await)
+}
+
+/// The current CM asks the reseller to make someone else the CM (R7).
+#[server(prefix = "/api", endpoint = "contracts/request-manager-change", input = server_fn::codec::Json)]
+pub async fn request_manager_change(contract_number: String, proposed: Uuid, reason: String) -> Result<String, AppError> {
+    use crate::ssr::{cases, pool, products, require_actor, respond};
+    respond(async {
+        let actor = require_actor()?;
+        let pool = pool()?;
+        let access = products::contract_access(&pool, &actor, &contract_number).await?;
+        cases::request_manager_change(&pool, &access, proposed, &reason).await
+    }
+    .await)
+}
+
+/// The contracts a reseller agent serves (R7).
+#[server(prefix = "/api", endpoint = "reseller/contracts", input = server_fn::codec::Json)]
+pub async fn agent_contracts() -> Result<Vec<AgentContract>, AppError> {
+    use crate::ssr::{cases, pool, require_actor, respond};
+    respond(async {
+        let actor = require_actor()?;
+        cases::agent_contracts(&pool()?, &actor).await
+    }
+    .await)
+}
+
+/// A reseller agent makes another person of the company the CM (R1, R7).
+#[server(prefix = "/api", endpoint = "reseller/change-manager", input = server_fn::codec::Json)]
+pub async fn change_manager(contract_id: Uuid, person: Uuid) -> Result<String, AppError> {
+    use crate::ssr::{cases, pool, require_actor, respond};
+    respond(async {
+        let actor = require_actor()?;
+        cases::change_manager(&pool()?, &actor, contract_id, person).await
+    }
+    .await)
+}
+
+/// A reseller agent approves or declines a change-of-CM case (R7).
+#[server(prefix = "/api", endpoint = "reseller/resolve-case", input = server_fn::codec::Json)]
+pub async fn resolve_case(case_id: Uuid, approve: bool) -> Result<String, AppError> {
+    use crate::ssr::{cases, pool, require_actor, respond};
+    respond(async {
+        let actor = require_actor()?;
+        cases::resolve_case(&pool()?, &actor, case_id, approve).await
+    }
+    .await)
+}
+
+/// The support cases the caller may see (R6).
+#[server(prefix = "/api", endpoint = "cases/list", input = server_fn::codec::Json)]
+pub async fn support_cases() -> Result<Vec<SupportCase>, AppError> {
+    use crate::ssr::{cases, pool, require_actor, respond};
+    respond(async {
+        let actor = require_actor()?;
+        cases::visible_cases(&pool()?, &actor).await
+    }
+    .await)
+}
+
+/// A person of the company opens a support case (R6).
+#[server(prefix = "/api", endpoint = "cases/open", input = server_fn::codec::Json)]
+pub async fn open_case(subject: String, body: String) -> Result<Uuid, AppError> {
+    use crate::ssr::{cases, pool, require_actor, respond};
+    respond(async {
+        let actor = require_actor()?;
+        cases::open_case(&pool()?, &actor, &subject, &body).await
+    }
+    .await)
+}

@@ -1,0 +1,289 @@
+//! Support cases (R6) and changing the Contract Manager (R1, R7): only a reseller agent changes a
+//! contract's CM, directly or by approving the current CM's case of kind "change the Contract
+//! Manager". The change rewrites one contract row: every unassigned serial follows (R3).
+
+use super::outbox;
+use super::products::ContractAccess;
+use super::Actor;
+use crate::AppError;
+use shared::coordinators::{parse_case, AgentContract, CaseKind, SupportCase};
+use shared::Principal;
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+fn agent_of(actor: &Actor) -> Result<(Uuid, Uuid), AppError> {
+    match actor.principal {
+        Principal::ResellerAgent { reseller_id, agent_id } => Ok((reseller_id, agent_id)),
+        Principal::Person { .. } => Err(AppError::Forbidden),
+    }
+}
+
+/// The contracts of every company the agent's reseller serves.
+pub async fn agent_contracts(pool: &PgPool, actor: &Actor) -> Result<Vec<AgentContract>, AppError> {
+    let (reseller_id, _) = agent_of(actor)?;
+    let rows: Vec<(Uuid, Uuid, String, String, String, String)> = sqlx::query_as(
+        "select c.company_id, c.id, c.contract_number, co.name, m.first_name || ' ' || m.last_name, m.email
+           from contracts c
+           join companies co on co.id = c.company_id
+           join people m on m.company_id = c.company_id and m.id = c.manager_id
+          where c.reseller_id = $1
+          order by co.name, c.contract_number",
+    )
+    .bind(reseller_id)
+    .fetch_all(pool)
+    .await?;
+    let people: Vec<(Uuid, Uuid, String)> = sqlx::query_as(
+        "select p.company_id, p.id, p.first_name || ' ' || p.last_name || ' <' || p.email || '>'
+           from people p
+          where p.status = 'active'
+            and p.company_id in (select company_id from contracts where reseller_id = $1)
+          order by p.last_name, p.first_name",
+    )
+    .bind(reseller_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(company_id, contract_id, contract_number, company, manager_name, manager_email)| AgentContract {
+            contract_id,
+            contract_number,
+            company,
+            manager_name,
+            manager_email,
+            people: people.iter().filter(|p| p.0 == company_id).map(|p| (p.1, p.2.clone())).collect(),
+        })
+        .collect())
+}
+
+async fn change_manager_in(
+    tx: &mut Transaction<'_, Postgres>,
+    reseller_id: Uuid,
+    agent_id: Uuid,
+    contract_id: Uuid,
+    new_manager: Uuid,
+) -> Result<String, AppError> {
+    let contract: Option<(Uuid, String, Uuid, String, String)> = sqlx::query_as(
+        "select c.company_id, c.contract_number, c.manager_id, m.email, m.first_name
+           from contracts c join people m on m.company_id = c.company_id and m.id = c.manager_id
+          where c.id = $1 and c.reseller_id = $2
+          for update of c",
+    )
+    .bind(contract_id)
+    .bind(reseller_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let (company_id, number, old_manager, old_email, old_first) = contract.ok_or(AppError::NotFound)?;
+    let person: Option<(String, String, String)> = sqlx::query_as(
+        "select email, first_name, first_name || ' ' || last_name from people
+          where company_id = $1 and id = $2 and status = 'active'",
+    )
+    .bind(company_id)
+    .bind(new_manager)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let (new_email, new_first, new_name) =
+        person.ok_or_else(|| AppError::invalid("Contract Manager", "must be an active person of the contract's company"))?;
+    if old_manager == new_manager {
+        return Err(AppError::invalid("Contract Manager", format!("{new_name} already is the Contract Manager")));
+    }
+    sqlx::query("update contracts set manager_id = $3, updated_at = now() where company_id = $1 and id = $2")
+        .bind(company_id)
+        .bind(contract_id)
+        .bind(new_manager)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "insert into audit_events (company_id, id, actor_agent_id, action, entity, entity_id, before, after)
+         values ($1, $2, $3, 'contract.change_manager', 'contract', $4,
+                 jsonb_build_object('manager_id', $5::uuid), jsonb_build_object('manager_id', $6::uuid))",
+    )
+    .bind(company_id)
+    .bind(Uuid::new_v4())
+    .bind(agent_id)
+    .bind(contract_id)
+    .bind(old_manager)
+    .bind(new_manager)
+    .execute(&mut **tx)
+    .await?;
+    outbox::queue(tx, company_id, &new_email, &format!("You are now the Contract Manager of contract {number}"),
+        &format!("Hello {new_first},\n\nYou are now the Contract Manager of contract {number} in Seatkeeper.\n")).await?;
+    outbox::queue(tx, company_id, &old_email, &format!("You are no longer the Contract Manager of contract {number}"),
+        &format!("Hello {old_first},\n\n{new_name} is now the Contract Manager of contract {number} in Seatkeeper.\n")).await?;
+    Ok(format!("{new_name} is now the Contract Manager of contract {number}."))
+}
+
+/// R7: a reseller agent makes another person of the company the CM.
+pub async fn change_manager(pool: &PgPool, actor: &Actor, contract_id: Uuid, new_manager: Uuid) -> Result<String, AppError> {
+    let (reseller_id, agent_id) = agent_of(actor)?;
+    let mut tx = pool.begin().await?;
+    let message = change_manager_in(&mut tx, reseller_id, agent_id, contract_id, new_manager).await?;
+    tx.commit().await?;
+    Ok(message)
+}
+
+/// R7: the current CM asks the reseller to make someone else the CM.
+pub async fn request_manager_change(pool: &PgPool, access: &ContractAccess, proposed: Uuid, reason: &str) -> Result<String, AppError> {
+    access.require_manager()?;
+    let (_, body) = parse_case("Change the Contract Manager", reason).map_err(AppError::Invalid)?;
+    let mut tx = pool.begin().await?;
+    let name: Option<String> = sqlx::query_scalar(
+        "select first_name || ' ' || last_name from people where company_id = $1 and id = $2 and status = 'active'",
+    )
+    .bind(access.company_id)
+    .bind(proposed)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let name = name.ok_or_else(|| AppError::invalid("New Contract Manager", "must be an active person of your company"))?;
+    if proposed == access.manager.id {
+        return Err(AppError::invalid("New Contract Manager", "already is the Contract Manager"));
+    }
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "insert into support_cases (company_id, id, contract_id, opened_by, kind, subject, body, proposed_manager_id)
+         values ($1, $2, $3, $4, 'change_contract_manager', $5, $6, $7)",
+    )
+    .bind(access.company_id)
+    .bind(id)
+    .bind(access.contract_id)
+    .bind(access.actor_person)
+    .bind(format!("Make {name} the Contract Manager of contract {}", access.contract_number))
+    .bind(body)
+    .bind(proposed)
+    .execute(&mut *tx)
+    .await?;
+    audit_case(&mut tx, access.company_id, Some(access.actor_person), None, id, "support_case.open").await?;
+    tx.commit().await?;
+    Ok(format!("Your request to make {name} the Contract Manager was sent to your reseller."))
+}
+
+async fn audit_case(
+    tx: &mut Transaction<'_, Postgres>,
+    company_id: Uuid,
+    person: Option<Uuid>,
+    agent: Option<Uuid>,
+    case_id: Uuid,
+    action: &str,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "insert into audit_events (company_id, id, actor_person_id, actor_agent_id, action, entity, entity_id, after)
+         select $1, $2, $3, $4, $5, 'support_case', $6, jsonb_build_object('status', status, 'kind', kind)
+           from support_cases where company_id = $1 and id = $6",
+    )
+    .bind(company_id)
+    .bind(Uuid::new_v4())
+    .bind(person)
+    .bind(agent)
+    .bind(action)
+    .bind(case_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Any person of a company opens a case (R6).
+pub async fn open_case(pool: &PgPool, actor: &Actor, subject: &str, body: &str) -> Result<Uuid, AppError> {
+    let (company_id, person_id) = actor.person().ok_or(AppError::Forbidden)?;
+    let (subject, body) = parse_case(subject, body).map_err(AppError::Invalid)?;
+    let mut tx = pool.begin().await?;
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "insert into support_cases (company_id, id, opened_by, kind, subject, body) values ($1, $2, $3, 'general', $4, $5)",
+    )
+    .bind(company_id)
+    .bind(id)
+    .bind(person_id)
+    .bind(subject)
+    .bind(body)
+    .execute(&mut *tx)
+    .await?;
+    audit_case(&mut tx, company_id, Some(person_id), None, id, "support_case.open").await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+type CaseRow = (Uuid, String, Option<String>, String, String, String, String, Option<String>, String, String);
+
+/// R6: a case is visible to every person of its company and to the agents of the contract's
+/// reseller (or, for a case about no contract, of a reseller serving the company); to nobody else.
+pub async fn visible_cases(pool: &PgPool, actor: &Actor) -> Result<Vec<SupportCase>, AppError> {
+    let (company, reseller) = match actor.principal {
+        Principal::Person { company_id, .. } => (Some(company_id), None),
+        Principal::ResellerAgent { reseller_id, .. } => (None, Some(reseller_id)),
+    };
+    let rows: Vec<CaseRow> = sqlx::query_as(
+        "select sc.id, co.name, c.contract_number, sc.kind, sc.subject, sc.body,
+                o.first_name || ' ' || o.last_name, pm.first_name || ' ' || pm.last_name || ' <' || pm.email || '>',
+                sc.status, to_char(sc.created_at, 'YYYY-MM-DD HH24:MI')
+           from support_cases sc
+           join companies co on co.id = sc.company_id
+           join people o on o.company_id = sc.company_id and o.id = sc.opened_by
+           left join contracts c on c.company_id = sc.company_id and c.id = sc.contract_id
+           left join people pm on pm.company_id = sc.company_id and pm.id = sc.proposed_manager_id
+          where sc.company_id = $1
+             or (sc.contract_id is not null and c.reseller_id = $2)
+             or (sc.contract_id is null and exists (select 1 from company_resellers r
+                                                     where r.company_id = sc.company_id and r.reseller_id = $2))
+          order by sc.created_at desc
+          limit 200",
+    )
+    .bind(company)
+    .bind(reseller)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| SupportCase {
+            id: r.0,
+            company: r.1,
+            contract_number: r.2,
+            kind: if r.3 == "change_contract_manager" { CaseKind::ChangeContractManager } else { CaseKind::General },
+            subject: r.4,
+            body: r.5,
+            opened_by: r.6,
+            proposed_manager: r.7,
+            status: r.8,
+            opened_at: r.9,
+        })
+        .collect())
+}
+
+/// A reseller agent approves (the CM changes) or declines a change-of-CM case.
+pub async fn resolve_case(pool: &PgPool, actor: &Actor, case_id: Uuid, approve: bool) -> Result<String, AppError> {
+    let (reseller_id, agent_id) = agent_of(actor)?;
+    let mut tx = pool.begin().await?;
+    let case: Option<(Uuid, Uuid, Option<Uuid>, String, String)> = sqlx::query_as(
+        "select sc.company_id, sc.contract_id, sc.proposed_manager_id, sc.kind, sc.status
+           from support_cases sc join contracts c on c.company_id = sc.company_id and c.id = sc.contract_id
+          where sc.id = $1 and c.reseller_id = $2
+          for update of sc",
+    )
+    .bind(case_id)
+    .bind(reseller_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (company_id, contract_id, proposed, kind, status) = case.ok_or(AppError::NotFound)?;
+    if kind != "change_contract_manager" {
+        return Err(AppError::invalid("Case", "is not a request to change the Contract Manager"));
+    }
+    if status != "open" {
+        return Err(AppError::Conflict(format!("This case was already {status}.")));
+    }
+    let message = if approve {
+        let proposed = proposed.ok_or_else(|| AppError::invalid("Case", "names nobody"))?;
+        change_manager_in(&mut tx, reseller_id, agent_id, contract_id, proposed).await?
+    } else {
+        "The request was declined; the Contract Manager stays.".to_string()
+    };
+    sqlx::query(
+        "update support_cases set status = $3, resolved_by_agent_id = $4, resolved_at = now() where company_id = $1 and id = $2",
+    )
+    .bind(company_id)
+    .bind(case_id)
+    .bind(if approve { "approved" } else { "declined" })
+    .bind(agent_id)
+    .execute(&mut *tx)
+    .await?;
+    audit_case(&mut tx, company_id, None, Some(agent_id), case_id, if approve { "support_case.approve" } else { "support_case.decline" }).await?;
+    tx.commit().await?;
+    Ok(message)
+}
