@@ -59,6 +59,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/management/users") view=pages::ManageUsersPage/>
                 <Route path=path!("/management/users/coordinators") view=pages::ManageCoordinatorsPage/>
                 <Route path=path!("/management/users/coordinators/:number") view=pages::ContractPage/>
+                <Route path=path!("/reseller") view=pages::ResellerPage/>
+                <Route path=path!("/support") view=pages::SupportPage/>
             </Routes>
         </Router>
     }

@@ -16,6 +16,14 @@ pub fn Console(children: Children) -> impl IntoView {
                 <ul aria-labelledby="nav-management">
                     <li><A href="/management/users" exact=true>"Manage Users"</A></li>
                     <li><A href="/management/users/coordinators">"Manage Software Coordinators"</A></li>
+                    <li><A href="/support">"Support"</A></li>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            viewer.await.ok().filter(|v| v.is_reseller_agent()).map(|_| view! {
+                                <li><A href="/reseller">"Contracts you serve"</A></li>
+                            })
+                        })}
+                    </Suspense>
                 </ul>
             </nav>
             <div class="whoami">

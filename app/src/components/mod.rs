@@ -1,8 +1,10 @@
 mod bulk_dialog;
 mod console;
+mod coordinators_tab;
 mod error_banner;
 mod products_tab;
 
 pub use console::Console;
+pub use coordinators_tab::CoordinatorsTab;
 pub use error_banner::ErrorBanner;
 pub use products_tab::ProductsTab;

@@ -1,4 +1,4 @@
-use crate::components::{Console, ProductsTab};
+use crate::components::{Console, CoordinatorsTab, ProductsTab};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -29,12 +29,7 @@ pub fn ContractPage() -> impl IntoView {
             </div>
             <div role="tabpanel" class="tabpanel">
                 {move || if on_coordinators.get() {
-                    view! {
-                        <section class="empty-state" aria-label="Software Coordinators">
-                            <h2>"Software Coordinators"</h2>
-                            <p>"The coordinators of this contract with their shipping locations arrive here next."</p>
-                        </section>
-                    }.into_any()
+                    view! { <CoordinatorsTab number=number.get()/> }.into_any()
                 } else {
                     view! { <ProductsTab number=number.get()/> }.into_any()
                 }}

@@ -95,7 +95,9 @@ pub async fn sign_in(State(state): State<AppState>, Form(form): Form<SignInForm>
     state.limiter.forget(&key);
     match create_session(&state.pool, principal).await {
         Ok(token) => {
-            let mut response = Redirect::to("/").into_response();
+            // A reseller agent's work starts on the contracts they serve.
+            let home = if matches!(principal, shared::Principal::ResellerAgent { .. }) { "/reseller" } else { "/" };
+            let mut response = Redirect::to(home).into_response();
             let cookie = cookies::session(&token, state.cookie_secure, state.sessions.absolute.as_secs());
             response.headers_mut().insert(header::SET_COOKIE, cookie);
             response
