@@ -130,6 +130,11 @@ async fn r10_assign_makes_one_existing_person_the_coordinator_of_every_selected_
     assert_eq!(outcome.changed, 4);
     let page = first_page(&app, &cookie).await;
     assert!(page.rows[..4].iter().all(|r| r.coordinator_id == user && !r.coordinator_is_default));
+    let notices: i64 = sqlx::query_scalar("select count(*) from outgoing_emails where to_address = 'user05@acme.example' and body_text like '%4 serial numbers of contract 110000001%'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(notices, 1, "the new coordinator is told");
 }
 
 #[sqlx::test(migrator = "migrations::MIGRATOR")]

@@ -452,6 +452,20 @@ pub async fn apply(pool: &PgPool, access: &ContractAccess, selection: &Selection
         Target::Group(group) => ("group", None, group.clone(), "serial.rename_group"),
     };
     let changed = write_change(&mut tx, access, &ids, kind, coordinator, group, verb, change_id).await?;
+    // The CM and SCs hear of their role changing (issue 4, notices); a new person gets the
+    // invitation instead.
+    if let (BulkAction::Assign { assignee: Assignee::Existing(person) }, true) = (action, changed > 0) {
+        let email: String = sqlx::query_scalar("select email from people where company_id = $1 and id = $2")
+            .bind(access.company_id)
+            .bind(person)
+            .fetch_one(&mut *tx)
+            .await?;
+        let body = format!(
+            "Hello,\n\n{} made you the Software Coordinator of {changed} serial numbers of contract {} in Seatkeeper.\n",
+            access.manager.name, access.contract_number
+        );
+        super::outbox::queue(&mut tx, access.company_id, &email, &format!("You coordinate serial numbers of contract {}", access.contract_number), &body).await?;
+    }
     tx.commit().await?;
     Ok(BulkOutcome {
         changed,

@@ -98,7 +98,7 @@ pub async fn sign_in_reply(app: &Router, email: &str, password: &str) -> Reply {
 /// Signs in and returns the `name=value` of the session cookie.
 pub async fn sign_in(app: &Router, email: &str) -> String {
     let reply = sign_in_reply(app, email, PASSWORD).await;
-    assert_eq!(reply.location(), "/", "sign-in of {email} should succeed");
+    assert!(matches!(reply.location(), "/" | "/reseller"), "sign-in of {email} should succeed: {}", reply.location());
     let cookie = reply.set_cookie().expect("a session cookie");
     cookie.split(';').next().unwrap().to_string()
 }
