@@ -132,6 +132,8 @@ async fn main() {
     let (company_id, cm) = person(&pool, "cm@acme.example").await;
     let (_, sc1) = person(&pool, "sc1@acme.example").await;
     let (_, sc2) = person(&pool, "sc2@acme.example").await;
+    let (_, sc3) = person(&pool, "sc3@acme.example").await;
+    let (_, sc4) = person(&pool, "sc4@acme.example").await;
     let actor = Actor { principal: Principal::Person { company_id, person_id: cm } };
     let access = products::contract_access(&pool, &actor, CONTRACT).await.unwrap();
     let total: i64 = sqlx::query_scalar("select count(*) from serial_numbers where contract_id = $1")
@@ -168,7 +170,8 @@ async fn main() {
                 assert!(outcome.changed > 0);
 
                 let set = match action_name {
-                    "Assign" => (if run % 2 == 0 { sc2 } else { sc1 }).to_string(),
+                    // Other people than the server's runs, so each run changes every row.
+                    "Assign" => (if run % 2 == 0 { sc3 } else { sc4 }).to_string(),
                     "Unassign" => {
                         // put them back on a person first, so the bare unassign changes every row
                         psql_ms(&config.database_url, &bare_sql(&access, &filter, &sc1.to_string(), cm));
