@@ -74,6 +74,13 @@ pub struct SerialFilter {
     pub coordinator: Option<CoordinatorFilter>,
 }
 
+/// A search of only digits and dashes can only mean a piece of a serial number (`123-456...`), so it
+/// looks at serials alone, which a contract of 100,000 serials answers without joining anything.
+pub fn is_serial_fragment(text: &str) -> bool {
+    let text = text.trim();
+    !text.is_empty() && text.chars().all(|c| c.is_ascii_digit() || c == '-')
+}
+
 impl SerialFilter {
     pub fn is_empty(&self) -> bool {
         self.text.trim().is_empty() && self.product.is_none() && self.group.is_none() && self.coordinator.is_none()
@@ -300,6 +307,14 @@ mod tests {
         q.page_size = 200;
         q.page = 3;
         assert_eq!(q.offset(), 400);
+    }
+
+    #[test]
+    fn digits_and_dashes_are_a_serial_fragment_anything_else_is_free_text() {
+        assert!(is_serial_fragment(" -100001 "));
+        assert!(is_serial_fragment("123-4"));
+        assert!(!is_serial_fragment("Revit 2026"));
+        assert!(!is_serial_fragment(""));
     }
 
     #[test]

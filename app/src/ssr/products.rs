@@ -75,7 +75,9 @@ fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, access: &ContractAccess, fil
     qb.push(" where s.company_id = ").push_bind(access.company_id);
     qb.push(" and s.contract_id = ").push_bind(access.contract_id);
     let text = filter.text.trim();
-    if !text.is_empty() {
+    if shared::products::is_serial_fragment(text) {
+        qb.push(" and s.serial like ").push_bind(format!("%{text}%"));
+    } else if !text.is_empty() {
         let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
         qb.push(" and (s.serial ilike ").push_bind(pattern.clone());
         qb.push(" or pr.name || ' ' || pr.release ilike ").push_bind(pattern.clone());
