@@ -180,3 +180,14 @@ async fn an_unknown_page_answers_404(pool: PgPool) {
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert!(reply.body.contains("Page not found"));
 }
+
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn using_a_session_keeps_it_alive(pool: PgPool) {
+    seed_small(&pool).await;
+    let app = app(pool.clone());
+    let cookie = sign_in(&app, CM).await;
+    sqlx::query("update sessions set last_seen_at = now() - interval '20 minutes'").execute(&pool).await.unwrap();
+    assert_eq!(call(&app, "viewer", Some(&cookie), json!({})).await.status, StatusCode::OK);
+    let idle: f64 = sqlx::query_scalar("select extract(epoch from now() - last_seen_at)::float8 from sessions").fetch_one(&pool).await.unwrap();
+    assert!(idle < 60.0, "the call touched the session: idle {idle} s");
+}

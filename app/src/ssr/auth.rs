@@ -115,18 +115,23 @@ pub async fn create_session(pool: &PgPool, principal: Principal) -> Result<Strin
     Ok(token)
 }
 
-/// Resolves a cookie's token into the caller, touching the session; `None` when the session is
+/// Resolves a cookie's token into the caller, touching the session (once a minute); `None` when it is
 /// unknown, idle too long, too old, or its person is no longer active.
 pub async fn resolve_session(pool: &PgPool, token: &str, policy: SessionPolicy) -> Result<Option<Actor>, sqlx::Error> {
     let row: Option<(Option<Uuid>, Option<Uuid>, Option<Uuid>, Option<Uuid>)> = sqlx::query_as(
-        "with touched as (
-             update sessions set last_seen_at = now()
+        "with live as (
+             select token_hash, company_id, person_id, agent_id, last_seen_at from sessions
               where token_hash = $1
                 and last_seen_at > now() - make_interval(secs => $2)
                 and created_at > now() - make_interval(secs => $3)
-             returning company_id, person_id, agent_id)
+         ), touched as (
+             -- At most one write a minute per session: a page's parallel calls would otherwise
+             -- queue on the same row lock.
+             update sessions set last_seen_at = now() from live
+              where sessions.token_hash = live.token_hash and live.last_seen_at < now() - interval '1 minute'
+         )
          select t.company_id, t.person_id, t.agent_id, a.reseller_id
-           from touched t
+           from live t
            left join people p on p.company_id = t.company_id and p.id = t.person_id
            left join reseller_agents a on a.id = t.agent_id
           where (t.person_id is not null and p.status = 'active') or a.id is not null",
