@@ -396,6 +396,18 @@ async fn the_table_filters_sorts_and_pages_on_the_server(pool: PgPool) {
     let by_quantity = page_with(&app, &cookie, &query).await;
     assert!(by_quantity.rows.windows(2).all(|w| w[0].quantity >= w[1].quantity));
 
+    query.sort = SortKey::Coordinator;
+    query.descending = false;
+    let by_coordinator = page_with(&app, &cookie, &query).await;
+    let last_names: Vec<String> = by_coordinator.rows.iter().map(|r| r.coordinator_name.rsplit(' ').next().unwrap().to_string()).collect();
+    assert!(last_names.windows(2).all(|w| w[0] <= w[1]), "sorted by the coordinator's last name: {last_names:?}");
+    query.sort = SortKey::Group;
+    let by_group = page_with(&app, &cookie, &query).await;
+    let groups: Vec<Option<String>> = by_group.rows.iter().map(|r| r.group_name.clone()).collect();
+    let first_none = groups.iter().position(Option::is_none).unwrap_or(groups.len());
+    assert!(groups[first_none..].iter().all(Option::is_none), "serials without a group come last");
+    assert!(groups[..first_none].windows(2).all(|w| w[0] <= w[1]));
+
     let mut text = ProductsQuery::new(MAIN);
     text.filter.text = all[7][4..].to_string();
     let found = page_with(&app, &cookie, &text).await;

@@ -115,17 +115,22 @@ fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, access: &ContractAccess, fil
     }
 }
 
-fn order_by(sort: SortKey, descending: bool) -> String {
+/// The sort key of each sort as column expressions (the last one, the serial, makes it total).
+fn sort_columns(sort: SortKey) -> &'static [&'static str] {
+    match sort {
+        SortKey::Serial => &["s.serial"],
+        SortKey::Product => &["pr.name", "pr.release", "s.serial"],
+        SortKey::LicenceType => &["pr.licence_type", "s.serial"],
+        SortKey::Quantity => &["s.quantity", "s.serial"],
+        SortKey::Group => &["s.group_name", "s.serial"],
+        SortKey::Coordinator => &["rk.rank", "s.serial"],
+    }
+}
+
+fn order_clause(columns: impl Iterator<Item = String>, descending: bool) -> String {
     let dir = if descending { "desc" } else { "asc" };
-    let key = match sort {
-        SortKey::Serial => format!("s.serial {dir}"),
-        SortKey::Product => format!("pr.name {dir}, pr.release {dir}, s.serial {dir}"),
-        SortKey::LicenceType => format!("pr.licence_type {dir}, s.serial {dir}"),
-        SortKey::Quantity => format!("s.quantity {dir}, s.serial {dir}"),
-        SortKey::Group => format!("s.group_name {dir} nulls last, s.serial {dir}"),
-        SortKey::Coordinator => format!("ep.last_name {dir}, ep.first_name {dir}, s.serial {dir}"),
-    };
-    format!(" order by {key}")
+    let keys: Vec<String> = columns.map(|c| format!("{c} {dir} nulls last")).collect();
+    format!(" order by {}", keys.join(", "))
 }
 
 type RowTuple = (Uuid, String, String, String, String, i32, Option<String>, Uuid, String, String, bool, i64);
@@ -137,15 +142,48 @@ pub async fn products_page(pool: &PgPool, access: &ContractAccess, query: &Produ
     push_filter(&mut count, access, &query.filter);
     let (total, as_of_micros): (i64, i64) = count.build_query_as().fetch_one(pool).await?;
 
+    // A deferred join: the page's ids are found touching only what the filter and the sort need
+    // (a coordinator sort compares ranks, not names), then 50 rows get their columns.
+    let columns = sort_columns(query.sort);
     let mut rows = QueryBuilder::new(
-        "select s.id, s.serial, pr.name, pr.release, pr.licence_type, s.quantity, s.group_name,
-                ep.id, ep.first_name || ' ' || ep.last_name, ep.email, s.coordinator_id is null, s.version",
+        "with rk as (
+             select id, row_number() over (order by last_name, first_name, id) as rank
+               from people where company_id = ",
     );
-    rows.push(FROM);
+    rows.push_bind(access.company_id);
+    rows.push("), page as (select s.id");
+    for (i, column) in columns.iter().enumerate() {
+        rows.push(format!(", {column} as k{i}"));
+    }
+    if needs_joins(&query.filter) {
+        rows.push(FROM);
+    } else {
+        rows.push(FROM_SERIALS_ONLY);
+        if matches!(query.sort, SortKey::Product | SortKey::LicenceType) {
+            rows.push(" join products pr on pr.id = s.product_id ");
+        }
+    }
+    if query.sort == SortKey::Coordinator {
+        rows.push(" join rk on rk.id = coalesce(s.coordinator_id, ").push_bind(access.manager.id).push(") ");
+    }
     push_filter(&mut rows, access, &query.filter);
-    rows.push(order_by(query.sort, query.descending));
+    rows.push(order_clause(columns.iter().map(|c| c.to_string()), query.descending));
     rows.push(" limit ").push_bind(query.clamped_page_size() as i64);
     rows.push(" offset ").push_bind(query.offset() as i64);
+    rows.push(
+        ") select s.id, s.serial, pr.name, pr.release, pr.licence_type, s.quantity, s.group_name,
+                  ep.id, ep.first_name || ' ' || ep.last_name, ep.email, s.coordinator_id is null, s.version
+             from page
+             join serial_numbers s on s.company_id = ",
+    );
+    rows.push_bind(access.company_id);
+    rows.push(
+        " and s.id = page.id
+             join products pr on pr.id = s.product_id
+             join people ep on ep.company_id = s.company_id and ep.id = coalesce(s.coordinator_id, ",
+    );
+    rows.push_bind(access.manager.id).push(")");
+    rows.push(order_clause((0..columns.len()).map(|i| format!("page.k{i}")), query.descending));
     let rows: Vec<RowTuple> = rows.build_query_as().fetch_all(pool).await?;
 
     let products: Vec<(Uuid, String)> = sqlx::query_as(
