@@ -3,7 +3,7 @@
 //! removes people who have left from all, and can ask the reseller for a new Contract Manager (R7).
 
 use crate::api::{load_coordinators_tab, preview_removal, remove_from_all, request_manager_change, save_shipping};
-use crate::components::ErrorBanner;
+use crate::components::{ErrorBanner, OutcomeBanner};
 use crate::format::thousands;
 use crate::AppError;
 use leptos::ev::KeyboardEvent;
@@ -39,10 +39,7 @@ pub fn CoordinatorsTab(number: String) -> impl IntoView {
     let products = move || format!("/management/users/coordinators/{}", number.get_value());
 
     view! {
-        {move || notice.get().map(|n| match n {
-            Ok(text) => view! { <div class="banner banner-ok" role="status">{text}</div> }.into_any(),
-            Err(error) => view! { <ErrorBanner error/> }.into_any(),
-        })}
+        {move || notice.get().map(|outcome| view! { <OutcomeBanner outcome/> })}
         <Transition fallback=|| view! { <p>"Loading coordinators…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
@@ -298,10 +295,7 @@ fn ManagerChangeRequest(number: String, candidates: Vec<(Uuid, String)>) -> impl
         <section class="panel" aria-labelledby="cm-change-title">
             <h2 id="cm-change-title">"Change the Contract Manager"</h2>
             <p class="muted">"Only your reseller changes a contract's Contract Manager. Ask them here; they will approve or decline."</p>
-            {move || outcome.get().map(|o| match o {
-                Ok(text) => view! { <p class="banner banner-ok" role="status">{text}</p> }.into_any(),
-                Err(error) => view! { <ErrorBanner error/> }.into_any(),
-            })}
+            {move || outcome.get().map(|outcome| view! { <OutcomeBanner outcome/> })}
             <div class="field">
                 <label for="cm-proposed">"New Contract Manager"</label>
                 <select id="cm-proposed" on:change=move |ev| proposed.set(event_target_value(&ev))>

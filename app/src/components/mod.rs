@@ -6,5 +6,5 @@ mod products_tab;
 
 pub use console::Console;
 pub use coordinators_tab::CoordinatorsTab;
-pub use error_banner::ErrorBanner;
+pub use error_banner::{ErrorBanner, OutcomeBanner};
 pub use products_tab::ProductsTab;

@@ -1,5 +1,5 @@
 use crate::api::{agent_contracts, change_manager, resolve_case, support_cases};
-use crate::components::{Console, ErrorBanner};
+use crate::components::{Console, ErrorBanner, OutcomeBanner};
 use crate::AppError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -23,10 +23,7 @@ pub fn ResellerPage() -> impl IntoView {
         <Title text="Contracts you serve"/>
         <Console>
             <h1>"Contracts you serve"</h1>
-            {move || outcome.get().map(|o| match o {
-                Ok(text) => view! { <p class="banner banner-ok" role="status">{text}</p> }.into_any(),
-                Err(error) => view! { <ErrorBanner error/> }.into_any(),
-            })}
+            {move || outcome.get().map(|outcome| view! { <OutcomeBanner outcome/> })}
             <Transition fallback=|| view! { <p>"Loading requests…"</p> }>
                 {move || Suspend::new(async move {
                     match cases.await {

@@ -1,5 +1,5 @@
 use crate::api::{open_case, support_cases};
-use crate::components::{Console, ErrorBanner};
+use crate::components::{Console, ErrorBanner, OutcomeBanner};
 use crate::AppError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -39,10 +39,7 @@ pub fn SupportPage() -> impl IntoView {
         <Console>
             <h1>"Support"</h1>
             <p class="lead">"Cases are seen by everyone in your company and by your reseller."</p>
-            {move || outcome.get().map(|o| match o {
-                Ok(text) => view! { <p class="banner banner-ok" role="status">{text}</p> }.into_any(),
-                Err(error) => view! { <ErrorBanner error/> }.into_any(),
-            })}
+            {move || outcome.get().map(|outcome| view! { <OutcomeBanner outcome/> })}
             <Transition fallback=|| view! { <p>"Loading cases…"</p> }>
                 {move || Suspend::new(async move {
                     match cases.await {
