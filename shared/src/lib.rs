@@ -6,6 +6,7 @@ pub mod coordinators;
 pub mod email;
 pub mod field;
 pub mod names;
+pub mod people;
 pub mod products;
 pub mod serial;
 pub mod shipping;

@@ -110,3 +110,5 @@ pub async fn search_people(contract_number: String, text: String) -> Result<Vec<
 
 mod coordinators;
 pub use coordinators::*;
+mod people;
+pub use people::*;

@@ -11,6 +11,7 @@ pub mod coordinators;
 pub mod db;
 pub mod invitations;
 pub mod outbox;
+pub mod people;
 pub mod products;
 pub mod roles;
 

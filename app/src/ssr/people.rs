@@ -1,0 +1,216 @@
+//! The store of Classic User Management (seed 003): the users list, Add (R15) and Bulk Add (R16).
+//! Only a CM, or an SC given the right, manages users (R14); everyone else reads.
+
+use super::{invitations, roles, Actor};
+use crate::AppError;
+use shared::bulk_add::{parse_bulk, Entry, NewPerson};
+use shared::people::{BulkAddOutcome, BulkAddPreview, BulkAddRow, PeoplePage, PersonRow, PersonStatus};
+use shared::{Email, FieldErrors, PersonName};
+use sqlx::PgPool;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+pub const PAGE_SIZE: i64 = 50;
+
+/// R14: the caller's company and person id when they may manage users.
+pub async fn require_user_manager(pool: &PgPool, actor: &Actor) -> Result<(Uuid, Uuid), AppError> {
+    let (company_id, person_id) = actor.person().ok_or(AppError::Forbidden)?;
+    if roles::load_viewer(pool, actor).await?.may_manage_users {
+        Ok((company_id, person_id))
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+type Row = (Uuid, String, String, String, bool, bool, bool, i64);
+
+pub async fn list(pool: &PgPool, actor: &Actor, search: &str, page: u32) -> Result<PeoplePage, AppError> {
+    let (company_id, _) = actor.person().ok_or(AppError::NotFound)?;
+    let may_manage = roles::load_viewer(pool, actor).await?.may_manage_users;
+    let pattern = format!("%{}%", search.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let total: i64 = sqlx::query_scalar(
+        "select count(*) from people p where p.company_id = $1 and p.status <> 'removed'
+            and (p.email ilike $2 or p.first_name || ' ' || p.last_name ilike $2)",
+    )
+    .bind(company_id)
+    .bind(&pattern)
+    .fetch_one(pool)
+    .await?;
+    let rows: Vec<Row> = sqlx::query_as(
+        "select p.id, p.email, p.first_name || ' ' || p.last_name, p.status,
+                exists (select 1 from invitations i where i.company_id = p.company_id and i.person_id = p.id
+                          and i.accepted_at is null and i.revoked_at is null and i.expires_at > now()),
+                exists (select 1 from contracts c where c.company_id = p.company_id and c.manager_id = p.id),
+                exists (select 1 from serial_numbers s where s.company_id = p.company_id and s.coordinator_id = p.id),
+                (select count(*) from service_assignments a where a.company_id = p.company_id and a.person_id = p.id)
+           from people p
+          where p.company_id = $1 and p.status <> 'removed'
+            and (p.email ilike $2 or p.first_name || ' ' || p.last_name ilike $2)
+          order by p.last_name, p.first_name, p.email
+          limit $3 offset $4",
+    )
+    .bind(company_id)
+    .bind(&pattern)
+    .bind(PAGE_SIZE)
+    .bind((page.max(1) as i64 - 1) * PAGE_SIZE)
+    .fetch_all(pool)
+    .await?;
+    Ok(PeoplePage {
+        total: total as u64,
+        may_manage,
+        rows: rows
+            .into_iter()
+            .map(|(id, email, name, status, open_invitation, is_cm, is_sc, services)| {
+                let mut roles = Vec::new();
+                if is_cm {
+                    roles.push("Contract Manager".to_string());
+                }
+                if is_sc {
+                    roles.push("Software Coordinator".to_string());
+                }
+                if roles.is_empty() {
+                    roles.push("User".to_string());
+                }
+                let status = match (status.as_str(), open_invitation) {
+                    ("active", _) => PersonStatus::Active,
+                    (_, true) => PersonStatus::Invited,
+                    _ => PersonStatus::InvitationExpired,
+                };
+                PersonRow { id, email, name, status, roles, services }
+            })
+            .collect(),
+    })
+}
+
+/// R15: Save & Continue adds the person and invites them.
+pub async fn add(pool: &PgPool, actor: &Actor, email: &str, first: &str, last: &str) -> Result<String, AppError> {
+    let (company_id, person_id) = require_user_manager(pool, actor).await?;
+    let mut errors = FieldErrors::default();
+    let email = errors.take(Email::parse(email));
+    let name = match PersonName::parse(first, last) {
+        Ok(name) => Some(name),
+        Err(e) => {
+            e.into_iter().for_each(|e| errors.push(e));
+            None
+        }
+    };
+    let (Some(email), Some(name)) = (email, name) else { return Err(AppError::Invalid(errors)) };
+    let mut tx = pool.begin().await?;
+    let known: Option<String> = sqlx::query_scalar(
+        "select first_name || ' ' || last_name from people where company_id = $1 and lower(email) = lower($2)",
+    )
+    .bind(company_id)
+    .bind(email.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(existing) = known {
+        return Err(AppError::invalid("Email", format!("belongs to {existing}, already known to your company")));
+    }
+    let id = Uuid::new_v4();
+    sqlx::query("insert into people (company_id, id, email, first_name, last_name, status) values ($1, $2, $3, $4, $5, 'invited')")
+        .bind(company_id)
+        .bind(id)
+        .bind(email.as_str())
+        .bind(&name.first)
+        .bind(&name.last)
+        .execute(&mut *tx)
+        .await?;
+    invitations::invite(&mut tx, company_id, id, &email, &name, person_id).await?;
+    audit_added(&mut tx, company_id, person_id, &[id], "person.add").await?;
+    tx.commit().await?;
+    Ok(format!("{} was added and invited.", name.full()))
+}
+
+async fn audit_added(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>, company_id: Uuid, actor: Uuid, ids: &[Uuid], action: &str) -> Result<(), AppError> {
+    sqlx::query(
+        "insert into audit_events (company_id, id, actor_person_id, action, entity, entity_id, after)
+         select $1, gen_random_uuid(), $2, $3, 'person', p.id,
+                jsonb_build_object('email', p.email, 'first_name', p.first_name, 'last_name', p.last_name, 'status', p.status)
+           from people p where p.company_id = $1 and p.id = any($4)",
+    )
+    .bind(company_id)
+    .bind(actor)
+    .bind(action)
+    .bind(ids)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Every entry with what Bulk Add will do with it; nothing is added (R16).
+async fn classify(pool: &PgPool, company_id: Uuid, text: &str) -> Result<(Vec<BulkAddRow>, Vec<NewPerson>), AppError> {
+    let entries = parse_bulk(text).map_err(|reason| AppError::invalid("People", reason))?;
+    let emails: Vec<String> = entries
+        .iter()
+        .filter_map(|e| if let Entry::Valid(p) = e { Some(p.email.to_lowercase()) } else { None })
+        .collect();
+    let known: HashMap<String, String> = sqlx::query_as::<_, (String, String)>(
+        "select lower(email), first_name || ' ' || last_name from people where company_id = $1 and lower(email) = any($2)",
+    )
+    .bind(company_id)
+    .bind(&emails)
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .collect();
+    let mut to_add = Vec::new();
+    let rows = entries
+        .into_iter()
+        .map(|entry| match entry {
+            Entry::Valid(person) => match known.get(&person.email.to_lowercase()) {
+                Some(name) => BulkAddRow { entry: person.email, outcome: BulkAddOutcome::AlreadyKnown { name: name.clone() } },
+                None => {
+                    let row = BulkAddRow {
+                        entry: person.email.clone(),
+                        outcome: BulkAddOutcome::WillBeAdded {
+                            name: format!("{} {}", person.first_name, person.last_name),
+                            name_from_email: person.name_from_email,
+                        },
+                    };
+                    to_add.push(person);
+                    row
+                }
+            },
+            Entry::DuplicateInList { email } => BulkAddRow { entry: email, outcome: BulkAddOutcome::DuplicateInList },
+            Entry::Invalid { text, reason } => BulkAddRow { entry: text, outcome: BulkAddOutcome::Invalid { reason } },
+        })
+        .collect();
+    Ok((rows, to_add))
+}
+
+pub async fn bulk_preview(pool: &PgPool, actor: &Actor, text: &str) -> Result<BulkAddPreview, AppError> {
+    let (company_id, _) = require_user_manager(pool, actor).await?;
+    let (rows, to_add) = classify(pool, company_id, text).await?;
+    Ok(BulkAddPreview { rows, to_add: to_add.len() as u64 })
+}
+
+/// Adds every valid, unknown entry in one transaction and invites them all (R16, R17).
+pub async fn bulk_add(pool: &PgPool, actor: &Actor, text: &str) -> Result<String, AppError> {
+    let (company_id, person_id) = require_user_manager(pool, actor).await?;
+    let (rows, to_add) = classify(pool, company_id, text).await?;
+    if to_add.is_empty() {
+        return Err(AppError::invalid("People", "has nobody new to add"));
+    }
+    let ids: Vec<Uuid> = to_add.iter().map(|_| Uuid::new_v4()).collect();
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "insert into people (company_id, id, email, first_name, last_name, status)
+         select $1, x.id, x.email, x.first, x.last, 'invited'
+           from unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) as x(id, email, first, last)",
+    )
+    .bind(company_id)
+    .bind(&ids)
+    .bind(to_add.iter().map(|p| p.email.clone()).collect::<Vec<_>>())
+    .bind(to_add.iter().map(|p| p.first_name.clone()).collect::<Vec<_>>())
+    .bind(to_add.iter().map(|p| p.last_name.clone()).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await?;
+    let invitees: Vec<(Uuid, String, String)> =
+        ids.iter().zip(&to_add).map(|(id, p)| (*id, p.email.clone(), p.first_name.clone())).collect();
+    invitations::invite_many(&mut tx, company_id, &invitees, person_id).await?;
+    audit_added(&mut tx, company_id, person_id, &ids, "person.bulk_add").await?;
+    tx.commit().await?;
+    let skipped = rows.len() - to_add.len();
+    let people = if to_add.len() == 1 { "person was" } else { "people were" };
+    Ok(format!("{} {people} added and invited; {skipped} entries were left out.", to_add.len()))
+}

@@ -1,0 +1,120 @@
+//! Classic User Management, first part (issue 5): the list, Add and Bulk Add (R14-R16, R23, R25).
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use serde_json::json;
+use shared::people::{BulkAddOutcome, BulkAddPreview, PeoplePage, PersonStatus};
+use sqlx::PgPool;
+
+async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+fn add(email: &str, first: &str, last: &str) -> serde_json::Value {
+    json!({ "email": email, "first_name": first, "last_name": last })
+}
+
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn r14_only_a_cm_or_an_sc_with_the_right_manages_users(pool: PgPool) {
+    seed_small(&pool).await;
+    let app = app(pool.clone());
+    for (who, expected) in [
+        (CM, StatusCode::OK),
+        ("sc1@acme.example", StatusCode::OK), // sc1 was given the right (R4)
+        ("sc2@acme.example", StatusCode::FORBIDDEN),
+        ("user01@acme.example", StatusCode::FORBIDDEN),
+    ] {
+        let cookie = sign_in(&app, who).await;
+        let local = who.split('@').next().unwrap();
+        let reply = call(&app, "people/add", Some(&cookie), add(&format!("new.{local}@acme.example"), "New", "Person")).await;
+        assert_eq!(reply.status, expected, "{who}: {}", reply.body);
+        let list: PeoplePage = serde_json::from_str(&call(&app, "people/list", Some(&cookie), json!({ "search": "", "page": 1 })).await.body).unwrap();
+        assert_eq!(list.may_manage, expected == StatusCode::OK, "{who} sees the list, read-only unless allowed");
+    }
+    assert_eq!(count(&pool, "select count(*) from people where email like 'new.%'").await, 2);
+}
+
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn r15_save_and_continue_adds_and_invites(pool: PgPool) {
+    seed_small(&pool).await;
+    let app = app(pool.clone());
+    let cookie = sign_in(&app, CM).await;
+    let reply = call(&app, "people/add", Some(&cookie), add(" Ann.Lee@Acme.example ", " Ann ", "Lee")).await;
+    assert_eq!((reply.status, reply.body.as_str()), (StatusCode::OK, "\"Ann Lee was added and invited.\""));
+    assert_eq!(count(&pool, "select count(*) from people where email = 'Ann.Lee@Acme.example' and status = 'invited'").await, 1);
+    assert_eq!(count(&pool, "select count(*) from invitations i join people p on p.id = i.person_id where p.email = 'Ann.Lee@Acme.example' and i.expires_at between now() + interval '89 days' and now() + interval '91 days'").await, 1);
+    assert_eq!(count(&pool, "select count(*) from outgoing_emails where to_address = 'Ann.Lee@Acme.example' and body_text like '%/invitations/%'").await, 1);
+    assert_eq!(count(&pool, "select count(*) from audit_events where action = 'person.add'").await, 1);
+
+    let again = call(&app, "people/add", Some(&cookie), add("ann.lee@acme.EXAMPLE", "A", "L")).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.body.contains("belongs to Ann Lee"), "{}", again.body);
+
+    let bad = call(&app, "people/add", Some(&cookie), add("ann", "", &"x".repeat(101))).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["Email", "First name", "Last name"] {
+        assert!(bad.body.contains(field), "{field}: {}", bad.body);
+    }
+}
+
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn r16_the_preview_reports_every_entry_and_adds_nothing(pool: PgPool) {
+    seed_small(&pool).await;
+    let app = app(pool.clone());
+    let cookie = sign_in(&app, CM).await;
+    let before = count(&pool, "select count(*) from people").await;
+    let text = "Nia Obi <nia@acme.example>; USER01@acme.example; nia@ACME.example\nnot-an-email; rae.kim@acme.example";
+    let reply = call(&app, "people/bulk-preview", Some(&cookie), json!({ "text": text })).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let preview: BulkAddPreview = serde_json::from_str(&reply.body).unwrap();
+    let outcomes: Vec<&BulkAddOutcome> = preview.rows.iter().map(|r| &r.outcome).collect();
+    assert!(matches!(outcomes[0], BulkAddOutcome::WillBeAdded { name, name_from_email: false } if name == "Nia Obi"));
+    assert!(matches!(outcomes[1], BulkAddOutcome::AlreadyKnown { .. }));
+    assert!(matches!(outcomes[2], BulkAddOutcome::DuplicateInList));
+    assert!(matches!(outcomes[3], BulkAddOutcome::Invalid { reason } if reason == "Email must contain @"));
+    assert!(matches!(outcomes[4], BulkAddOutcome::WillBeAdded { name, name_from_email: true } if name == "Rae Kim"));
+    assert_eq!(preview.to_add, 2);
+    assert_eq!(count(&pool, "select count(*) from people").await, before, "nothing is added before the admin confirms");
+
+    let reply = call(&app, "people/bulk-add", Some(&cookie), json!({ "text": text })).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(reply.body.contains("2 people were added and invited; 3 entries were left out."), "{}", reply.body);
+    assert_eq!(count(&pool, "select count(*) from people").await, before + 2);
+    assert_eq!(count(&pool, "select count(*) from invitations i join people p on p.id = i.person_id where p.email in ('nia@acme.example', 'rae.kim@acme.example')").await, 2);
+    assert_eq!(count(&pool, "select count(*) from outgoing_emails where to_address in ('nia@acme.example', 'rae.kim@acme.example')").await, 2);
+    assert_eq!(count(&pool, "select count(*) from audit_events where action = 'person.bulk_add'").await, 2);
+
+    let again = call(&app, "people/bulk-add", Some(&cookie), json!({ "text": text })).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "everyone is known now");
+}
+
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn r16_more_than_5000_entries_are_refused(pool: PgPool) {
+    seed_small(&pool).await;
+    let app = app(pool.clone());
+    let cookie = sign_in(&app, CM).await;
+    let text: String = (0..5001).map(|i| format!("p{i}@acme.example;")).collect();
+    let reply = call(&app, "people/bulk-preview", Some(&cookie), json!({ "text": text })).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.body.contains("5,000"));
+}
+
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn the_list_shows_statuses_roles_and_only_the_own_company(pool: PgPool) {
+    seed_small(&pool).await;
+    let app = app(pool.clone());
+    let cookie = sign_in(&app, CM).await;
+    let list: PeoplePage = serde_json::from_str(&call(&app, "people/list", Some(&cookie), json!({ "search": "", "page": 1 })).await.body).unwrap();
+    assert_eq!(list.total, 38);
+    let by_email = |e: &str| list.rows.iter().find(|r| r.email == e).unwrap().clone();
+    assert!(by_email(CM).roles.contains(&"Contract Manager".to_string()));
+    assert!(by_email("sc1@acme.example").roles.contains(&"Software Coordinator".to_string()));
+    assert_eq!(by_email("invited01@acme.example").status, PersonStatus::InvitationExpired);
+    assert_eq!(by_email("invited08@acme.example").status, PersonStatus::Invited);
+    assert!(list.rows.iter().all(|r| r.email.ends_with("@acme.example")), "R25");
+
+    let found: PeoplePage = serde_json::from_str(&call(&app, "people/list", Some(&cookie), json!({ "search": "USER0", "page": 1 })).await.body).unwrap();
+    assert_eq!(found.total, 9);
+}

@@ -1,0 +1,62 @@
+//! Classic User Management (seed 003; R14-R16): the users list and adding people.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PersonStatus {
+    Active,
+    Invited,
+    /// Invited more than 90 days ago without accepting (R17).
+    InvitationExpired,
+}
+
+impl PersonStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Active => "Active",
+            Self::Invited => "Invited",
+            Self::InvitationExpired => "Invitation expired",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonRow {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub status: PersonStatus,
+    pub roles: Vec<String>,
+    pub services: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeoplePage {
+    pub rows: Vec<PersonRow>,
+    pub total: u64,
+    /// R14: whether the viewer may add and manage people.
+    pub may_manage: bool,
+}
+
+/// What Bulk Add will do with one entry (R16).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BulkAddOutcome {
+    WillBeAdded { name: String, name_from_email: bool },
+    AlreadyKnown { name: String },
+    DuplicateInList,
+    Invalid { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkAddRow {
+    /// The email, or the entry's text when it has no valid email.
+    pub entry: String,
+    pub outcome: BulkAddOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkAddPreview {
+    pub rows: Vec<BulkAddRow>,
+    pub to_add: u64,
+}
