@@ -1,21 +1,233 @@
-use crate::components::Console;
+use crate::api::{add_person, bulk_add_people, list_people, preview_bulk_add};
+use crate::components::{Console, ErrorBanner, OutcomeBanner};
+use crate::format::thousands;
+use crate::AppError;
+use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+use shared::people::{BulkAddOutcome, BulkAddPreview};
+use shared::FieldErrors;
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialog {
+    Add,
+    BulkAdd,
+}
+
+/// Management > Manage Users (seed 003): everyone in the company with status, role and services;
+/// a CM, or an SC with the right, adds people one by one or in bulk (R14-R16).
 #[component]
 pub fn ManageUsersPage() -> impl IntoView {
+    let query = use_query_map();
+    let search = Memo::new(move |_| query.read().get("q").unwrap_or_default());
+    let page_number = Memo::new(move |_| query.read().get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1));
+    let refresh = RwSignal::new(0u32);
+    let people = Resource::new(move || (search.get(), page_number.get(), refresh.get()), |(q, page, _)| list_people(q, page));
+    let dialog: RwSignal<Option<Dialog>> = RwSignal::new(None);
+    let outcome: RwSignal<Option<Result<String, AppError>>> = RwSignal::new(None);
+    let done = Callback::new(move |message: String| {
+        dialog.set(None);
+        outcome.set(Some(Ok(message)));
+        refresh.update(|n| *n += 1);
+    });
+    let close = Callback::new(move |_| dialog.set(None));
     view! {
         <Title text="Manage Users"/>
         <Console>
             <h1>"Manage Users"</h1>
-            <p>
-                "Contract Managers: "
-                <a href="/management/users/coordinators">"Manage Software Coordinators"</a>
+            <p class="lead">
+                "Everyone your company knows. Contract Managers decide who coordinates each serial number in "
+                <a href="/management/users/coordinators">"Manage Software Coordinators"</a> "."
             </p>
-            <section class="empty-state" aria-label="People">
-                <h2>"No people to list yet"</h2>
-                <p>"Adding people one by one or in bulk, invitations and cloud service access arrive here next."</p>
-            </section>
+            {move || outcome.get().map(|outcome| view! { <OutcomeBanner outcome/> })}
+            <Form method="get" action="/management/users">
+                <div class="filters" role="search" aria-label="Find people">
+                    <div class="field">
+                        <label for="people-q">"Search"</label>
+                        <input id="people-q" type="search" name="q" value=move || search.get() placeholder="Name or email"/>
+                    </div>
+                    <div class="field actions"><button type="submit">"Find"</button></div>
+                </div>
+            </Form>
+            <Transition fallback=|| view! { <p>"Loading people…"</p> }>
+                {move || Suspend::new(async move {
+                    match people.await {
+                        Err(error) => view! { <ErrorBanner error/> }.into_any(),
+                        Ok(list) => {
+                            let pages = list.total.div_ceil(50).max(1);
+                            let page = page_number.get_untracked() as u64;
+                            let q = search.get_untracked();
+                            let at = move |n: u64| format!("/management/users?q={}&page={n}", shared::products::url::encode_component(&q));
+                            view! {
+                                {list.may_manage.then(|| view! {
+                                    <div role="toolbar" aria-label="Add people" class="toolbar">
+                                        <button type="button" class="primary" on:click=move |_| dialog.set(Some(Dialog::Add))>"Add"</button>
+                                        <button type="button" on:click=move |_| dialog.set(Some(Dialog::BulkAdd))>"Bulk Add"</button>
+                                    </div>
+                                })}
+                                <table aria-label="People">
+                                    <thead><tr>
+                                        <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Status"</th>
+                                        <th scope="col">"Role"</th><th scope="col" class="num">"Cloud services"</th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {list.rows.is_empty().then(|| view! { <tr><td colspan="5" class="empty">"Nobody matches this search."</td></tr> })}
+                                        {list.rows.into_iter().map(|p| view! {
+                                            <tr>
+                                                <td>{p.name}</td><td>{p.email}</td><td>{p.status.label()}</td>
+                                                <td>{p.roles.join(", ")}</td><td class="num">{p.services}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                                <nav aria-label="Pages" class="pager">
+                                    <span>{format!("{} people", thousands(list.total))}</span>
+                                    {(page > 1).then(|| view! { <a href=at(page - 1) rel="prev">"Previous page"</a> })}
+                                    <span>{format!("Page {page} of {pages}")}</span>
+                                    {(page < pages).then(|| view! { <a href=at(page + 1) rel="next">"Next page"</a> })}
+                                </nav>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+            {move || dialog.get().map(|d| match d {
+                Dialog::Add => view! { <AddDialog on_done=done on_close=close/> }.into_any(),
+                Dialog::BulkAdd => view! { <BulkAddDialog on_done=done on_close=close/> }.into_any(),
+            })}
         </Console>
+    }
+}
+
+fn escape_closes(on_close: Callback<()>) -> impl Fn(KeyboardEvent) {
+    move |ev: KeyboardEvent| {
+        if ev.key() == "Escape" {
+            on_close.run(());
+        }
+    }
+}
+
+/// R15: Email, First name, Last name; Save & Continue adds and invites.
+#[component]
+fn AddDialog(on_done: Callback<String>, on_close: Callback<()>) -> impl IntoView {
+    let email = RwSignal::new(String::new());
+    let first = RwSignal::new(String::new());
+    let last = RwSignal::new(String::new());
+    let errors = RwSignal::new(FieldErrors::default());
+    let problem: RwSignal<Option<AppError>> = RwSignal::new(None);
+    let save = move || {
+        spawn_local(async move {
+            match add_person(email.get_untracked(), first.get_untracked(), last.get_untracked()).await {
+                Ok(message) => on_done.run(message),
+                Err(AppError::Invalid(e)) => errors.set(e),
+                Err(error) => problem.set(Some(error)),
+            }
+        });
+    };
+    let field = move |label: &'static str, id: &'static str, value: RwSignal<String>, kind: &'static str| {
+        view! {
+            <div class="field">
+                <label for=id>{label}</label>
+                <input id=id type=kind prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+                {move || errors.with(|e| e.for_field(label).map(|m| view! { <p class="field-error">{format!("{label} {m}")}</p> }))}
+            </div>
+        }
+    };
+    view! {
+        <div class="backdrop">
+            <div role="dialog" aria-modal="true" aria-labelledby="add-title" class="dialog" on:keydown=escape_closes(on_close)>
+                <h2 id="add-title">"Add a person"</h2>
+                {move || problem.get().map(|error| view! { <ErrorBanner error/> })}
+                {field("Email", "add-email", email, "email")}
+                {field("First name", "add-first", first, "text")}
+                {field("Last name", "add-last", last, "text")}
+                <p class="hint">"They are invited by email and have 90 days to accept."</p>
+                <div class="dialog-buttons">
+                    <button type="button" class="primary" on:click=move |_| save()>"Save & Continue"</button>
+                    <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+fn describe(outcome: &BulkAddOutcome) -> String {
+    match outcome {
+        BulkAddOutcome::WillBeAdded { name, name_from_email: false } => format!("Will be added: {name}"),
+        BulkAddOutcome::WillBeAdded { name, name_from_email: true } => format!("Will be added: {name} (name taken from the email)"),
+        BulkAddOutcome::AlreadyKnown { name } => format!("Already known: {name}"),
+        BulkAddOutcome::DuplicateInList => "Duplicate in the list".into(),
+        BulkAddOutcome::Invalid { reason } => format!("Invalid: {reason}"),
+    }
+}
+
+/// R16: many people in one text; a preview of every entry; nothing is added before the confirmation.
+#[component]
+fn BulkAddDialog(on_done: Callback<String>, on_close: Callback<()>) -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let preview: RwSignal<Option<BulkAddPreview>> = RwSignal::new(None);
+    let problem: RwSignal<Option<AppError>> = RwSignal::new(None);
+    let busy = RwSignal::new(false);
+    let show = move || {
+        busy.set(true);
+        problem.set(None);
+        spawn_local(async move {
+            match preview_bulk_add(text.get_untracked()).await {
+                Ok(p) => preview.set(Some(p)),
+                Err(error) => problem.set(Some(error)),
+            }
+            busy.set(false);
+        });
+    };
+    let confirm = move || {
+        busy.set(true);
+        spawn_local(async move {
+            match bulk_add_people(text.get_untracked()).await {
+                Ok(message) => on_done.run(message),
+                Err(error) => problem.set(Some(error)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <div class="backdrop">
+            <div role="dialog" aria-modal="true" aria-labelledby="bulk-title" class="dialog wide" on:keydown=escape_closes(on_close)>
+                <h2 id="bulk-title">"Bulk Add"</h2>
+                {move || problem.get().map(|error| view! { <ErrorBanner error/> })}
+                <Show when=move || preview.with(Option::is_none)>
+                    <div class="field">
+                        <label for="bulk-text">"People"</label>
+                        <textarea id="bulk-text" rows="8" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))
+                            placeholder="Ann Lee <ann.lee@example.com>; bo@example.com"></textarea>
+                        <p class="hint">"Separate people with semicolons (new lines work too). Each is an email, or First Last <email>. Up to 5,000 at once."</p>
+                    </div>
+                    <div class="dialog-buttons">
+                        <button type="button" class="primary" disabled=move || busy.get() on:click=move |_| show()>"Preview"</button>
+                        <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                    </div>
+                </Show>
+                {move || preview.get().map(|p| {
+                    let to_add = p.to_add;
+                    view! {
+                        <table aria-label="What Bulk Add will do">
+                            <thead><tr><th scope="col">"Entry"</th><th scope="col">"Outcome"</th></tr></thead>
+                            <tbody>
+                                {p.rows.iter().map(|r| view! { <tr><td>{r.entry.clone()}</td><td>{describe(&r.outcome)}</td></tr> }).collect_view()}
+                            </tbody>
+                        </table>
+                        <div class="dialog-buttons">
+                            <button type="button" class="primary" disabled=move || busy.get() || to_add == 0 on:click=move |_| confirm()>
+                                {format!("Add {} {}", thousands(to_add), if to_add == 1 { "person" } else { "people" })}
+                            </button>
+                            <button type="button" on:click=move |_| preview.set(None)>"Back"</button>
+                            <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                        </div>
+                    }
+                })}
+            </div>
+        </div>
     }
 }

@@ -1,0 +1,60 @@
+import { expect, test } from "@playwright/test";
+import { hydrated, signIn } from "./support";
+
+// Classic User Management, first part (issue 5): Add and Bulk Add. Each test makes its own people,
+// with addresses no other test uses.
+
+test("a Contract Manager adds one person, who is invited", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/management/users");
+  await hydrated(page);
+  const email = `ada.${Date.now()}@acme.example`;
+  await page.getByRole("button", { name: "Add", exact: true }).click();
+  const dialog = page.getByRole("dialog", { name: "Add a person" });
+  await dialog.getByLabel("Email").fill("ada@");
+  await dialog.getByRole("button", { name: "Save & Continue" }).click();
+  await expect(dialog.getByText("Email must have a domain such as example.com after the @")).toBeVisible();
+  await expect(dialog.getByText("First name is required")).toBeVisible();
+
+  await dialog.getByLabel("Email").fill(email);
+  await dialog.getByLabel("First name").fill("Ada");
+  await dialog.getByLabel("Last name").fill("Byron");
+  await dialog.getByRole("button", { name: "Save & Continue" }).click();
+  await expect(page.getByRole("status")).toHaveText("Ada Byron was added and invited.");
+
+  await page.getByLabel("Search").fill(email);
+  await page.getByRole("button", { name: "Find" }).click();
+  const row = page.getByRole("table", { name: "People" }).getByRole("row").filter({ hasText: email });
+  await expect(row).toContainText("Invited");
+  await expect(row).toContainText("Ada Byron");
+});
+
+test("Bulk Add reports every entry and adds the valid new ones after confirmation", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/management/users");
+  await hydrated(page);
+  const stamp = Date.now();
+  const text = [
+    `Nia Obi <nia.${stamp}@acme.example>`,
+    "user01@acme.example",
+    `NIA.${stamp}@acme.example`,
+    "not-an-email",
+    `rae.kim.${stamp}@acme.example`,
+  ].join("; ");
+  await page.getByRole("button", { name: "Bulk Add" }).click();
+  const dialog = page.getByRole("dialog", { name: "Bulk Add" });
+  await dialog.getByLabel("People").fill(text);
+  await dialog.getByRole("button", { name: "Preview" }).click();
+  const outcomes = dialog.getByRole("table", { name: "What Bulk Add will do" });
+  const entry = (text: string) => outcomes.getByRole("row").filter({ has: page.getByRole("cell", { name: text, exact: true }) });
+  await expect(entry(`nia.${stamp}@acme.example`)).toContainText("Will be added: Nia Obi");
+  await expect(entry("user01@acme.example")).toContainText("Already known");
+  await expect(entry(`NIA.${stamp}@acme.example`)).toContainText("Duplicate in the list");
+  await expect(entry("not-an-email")).toContainText("Invalid: Email must contain @");
+
+  await dialog.getByRole("button", { name: "Add 2 people" }).click();
+  await expect(page.getByRole("status")).toHaveText("2 people were added and invited; 3 entries were left out.");
+  await page.getByLabel("Search").fill(String(stamp));
+  await page.getByRole("button", { name: "Find" }).click();
+  await expect(page.getByRole("table", { name: "People" }).getByRole("row")).toHaveCount(3);
+});
