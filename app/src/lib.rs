@@ -61,6 +61,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/management/users/coordinators/:number") view=pages::ContractPage/>
                 <Route path=path!("/reseller") view=pages::ResellerPage/>
                 <Route path=path!("/support") view=pages::SupportPage/>
+                <Route path=path!("/invitations/:token") view=pages::InvitationPage/>
+                <Route path=path!("/dev/mailbox") view=pages::MailboxPage/>
             </Routes>
         </Router>
     }

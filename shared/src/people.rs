@@ -60,3 +60,21 @@ pub struct BulkAddPreview {
     pub rows: Vec<BulkAddRow>,
     pub to_add: u64,
 }
+
+/// What an invitation link leads to (R17).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InvitationLink {
+    Open { first_name: String, email: String, company: String },
+    Expired { email: String },
+    /// Used, replaced by a newer invitation, or never issued: all answer alike.
+    Unusable,
+}
+
+/// An outgoing email as the development mailbox shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentEmail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub queued_at: String,
+}

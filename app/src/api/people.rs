@@ -31,3 +31,32 @@ pub async fn bulk_add_people(text: String) -> Result<String, AppError> {
     use crate::ssr::{people, pool, require_actor, respond};
     respond(async { people::bulk_add(&pool()?, &require_actor()?, &text).await }.await)
 }
+
+/// What an invitation link leads to; the token is the credential, so no session is needed.
+#[server(prefix = "/api", endpoint = "invitations/link", input = server_fn::codec::Json)]
+pub async fn invitation_link(token: String) -> Result<shared::people::InvitationLink, AppError> {
+    use crate::ssr::{invitations, pool, respond};
+    respond(async { invitations::link_state(&pool()?, &token).await }.await)
+}
+
+/// Resend invitation: a new link, a new 90 days, the old link dead (R17).
+#[server(prefix = "/api", endpoint = "invitations/resend", input = server_fn::codec::Json)]
+pub async fn resend_invitation(person: uuid::Uuid) -> Result<String, AppError> {
+    use crate::ssr::{invitations, pool, require_actor, respond};
+    respond(async { invitations::resend(&pool()?, &require_actor()?, person).await }.await)
+}
+
+/// The development mailbox: what would have been sent, while no SMTP server is configured.
+#[server(prefix = "/api", endpoint = "dev/mailbox", input = server_fn::codec::Json)]
+pub async fn dev_mailbox() -> Result<Vec<shared::people::SentEmail>, AppError> {
+    use crate::ssr::{outbox, people, pool, require_actor, respond};
+    respond(async {
+        if std::env::var("SMTP_URL").is_ok_and(|v| !v.trim().is_empty()) {
+            return Err(AppError::NotFound);
+        }
+        let pool = pool()?;
+        let (company_id, _) = people::require_user_manager(&pool, &require_actor()?).await?;
+        outbox::latest(&pool, company_id).await
+    }
+    .await)
+}

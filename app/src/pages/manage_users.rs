@@ -1,4 +1,4 @@
-use crate::api::{add_person, bulk_add_people, list_people, preview_bulk_add};
+use crate::api::{add_person, bulk_add_people, list_people, preview_bulk_add, resend_invitation};
 use crate::components::{Console, ErrorBanner, OutcomeBanner};
 use crate::format::thousands;
 use crate::AppError;
@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
-use shared::people::{BulkAddOutcome, BulkAddPreview};
+use shared::people::{BulkAddOutcome, BulkAddPreview, PersonStatus};
 use shared::FieldErrors;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,11 +75,23 @@ pub fn ManageUsersPage() -> impl IntoView {
                                     </tr></thead>
                                     <tbody>
                                         {list.rows.is_empty().then(|| view! { <tr><td colspan="5" class="empty">"Nobody matches this search."</td></tr> })}
-                                        {list.rows.into_iter().map(|p| view! {
-                                            <tr>
-                                                <td>{p.name}</td><td>{p.email}</td><td>{p.status.label()}</td>
-                                                <td>{p.roles.join(", ")}</td><td class="num">{p.services}</td>
-                                            </tr>
+                                        {list.rows.into_iter().map(|p| {
+                                            let id = p.id;
+                                            let invited = p.status != PersonStatus::Active && list.may_manage;
+                                            let resend = move |_| spawn_local(async move {
+                                                outcome.set(Some(resend_invitation(id).await));
+                                                refresh.update(|n| *n += 1);
+                                            });
+                                            view! {
+                                                <tr>
+                                                    <td>{p.name}</td><td>{p.email}</td>
+                                                    <td>
+                                                        {p.status.label()}
+                                                        {invited.then(|| view! { " " <button type="button" class="link" on:click=resend>"Resend invitation"</button> })}
+                                                    </td>
+                                                    <td>{p.roles.join(", ")}</td><td class="num">{p.services}</td>
+                                                </tr>
+                                            }
                                         }).collect_view()}
                                     </tbody>
                                 </table>

@@ -1,5 +1,7 @@
 mod contract;
 mod home;
+mod invitation;
+mod mailbox;
 mod manage_coordinators;
 mod manage_users;
 mod not_found;
@@ -9,6 +11,8 @@ mod support;
 
 pub use contract::ContractPage;
 pub use home::HomePage;
+pub use invitation::InvitationPage;
+pub use mailbox::MailboxPage;
 pub use manage_coordinators::ManageCoordinatorsPage;
 pub use manage_users::ManageUsersPage;
 pub use not_found::NotFoundPage;

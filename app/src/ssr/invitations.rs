@@ -11,11 +11,17 @@ pub const VALID_DAYS: i32 = 90;
 
 pub const SUBJECT: &str = "You are invited to Seatkeeper";
 
+/// Where the console is reached from outside (for links in emails), e.g. `https://seats.example.com`.
+fn public_url() -> String {
+    std::env::var("SEATKEEPER_PUBLIC_URL").unwrap_or_default().trim_end_matches('/').to_string()
+}
+
 pub fn invitation_body(first_name: &str, inviter: &str, token: &str) -> String {
     format!(
         "Hello {first_name},\n\n{inviter} invited you to Seatkeeper, where your company manages its software subscriptions.\n\n\
-         Accept the invitation and choose a password here:\n/invitations/{token}\n\n\
-         The link works once and expires in {VALID_DAYS} days.\n"
+         Accept the invitation and choose a password here:\n{}/invitations/{token}\n\n\
+         The link works once and expires in {VALID_DAYS} days.\n",
+        public_url()
     )
 }
 
@@ -99,4 +105,111 @@ pub async fn invite(
     .execute(&mut **tx)
     .await?;
     Ok(token)
+}
+
+pub async fn link_state(pool: &sqlx::PgPool, token: &str) -> Result<shared::people::InvitationLink, AppError> {
+    let row: Option<(String, String, String, bool, bool)> = sqlx::query_as(
+        "select p.first_name, p.email, c.name, i.expires_at > now(), i.accepted_at is null and i.revoked_at is null
+           from invitations i
+           join people p on p.company_id = i.company_id and p.id = i.person_id
+           join companies c on c.id = i.company_id
+          where i.token_hash = $1 and p.status = 'invited'",
+    )
+    .bind(token_hash(token))
+    .fetch_optional(pool)
+    .await?;
+    Ok(match row {
+        Some((first_name, email, company, true, true)) => shared::people::InvitationLink::Open { first_name, email, company },
+        Some((_, email, _, false, true)) => shared::people::InvitationLink::Expired { email },
+        _ => shared::people::InvitationLink::Unusable,
+    })
+}
+
+/// R17: the single-use link makes the person active with the password they chose; every other
+/// open link of theirs stops working. Returns the person to sign in.
+pub async fn accept(pool: &sqlx::PgPool, token: &str, password: &str) -> Result<shared::Principal, AppError> {
+    if password.chars().count() < 10 {
+        return Err(AppError::invalid("Password", "must be at least 10 characters long"));
+    }
+    let mut tx = pool.begin().await?;
+    let row: Option<(Uuid, Uuid, Uuid)> = sqlx::query_as(
+        "select i.company_id, i.person_id, i.id from invitations i
+           join people p on p.company_id = i.company_id and p.id = i.person_id
+          where i.token_hash = $1 and i.accepted_at is null and i.revoked_at is null
+            and i.expires_at > now() and p.status = 'invited'
+          for update of i, p",
+    )
+    .bind(token_hash(token))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (company_id, person_id, invitation_id) =
+        row.ok_or_else(|| AppError::Conflict("This invitation link is no longer valid.".into()))?;
+    let hash = super::auth::hash_password(password);
+    sqlx::query("update people set status = 'active', password_hash = $3, updated_at = now() where company_id = $1 and id = $2")
+        .bind(company_id)
+        .bind(person_id)
+        .bind(hash)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("update invitations set accepted_at = now() where company_id = $1 and id = $2")
+        .bind(company_id)
+        .bind(invitation_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "update invitations set revoked_at = now()
+          where company_id = $1 and person_id = $2 and id <> $3 and accepted_at is null and revoked_at is null",
+    )
+    .bind(company_id)
+    .bind(person_id)
+    .bind(invitation_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "insert into audit_events (company_id, id, actor_person_id, action, entity, entity_id, before, after)
+         values ($1, gen_random_uuid(), $2, 'person.accept_invitation', 'person', $2,
+                 jsonb_build_object('status', 'invited'), jsonb_build_object('status', 'active'))",
+    )
+    .bind(company_id)
+    .bind(person_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(shared::Principal::Person { company_id, person_id })
+}
+
+/// R17: a new link and a new 90 days; every older link of the person stops working.
+pub async fn resend(pool: &sqlx::PgPool, actor: &super::Actor, person: Uuid) -> Result<String, AppError> {
+    let (company_id, manager) = super::people::require_user_manager(pool, actor).await?;
+    let mut tx = pool.begin().await?;
+    let row: Option<(String, String, String, String)> = sqlx::query_as(
+        "select email, first_name, last_name, status from people where company_id = $1 and id = $2 for update",
+    )
+    .bind(company_id)
+    .bind(person)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (email, first, last, status) = row.ok_or(AppError::NotFound)?;
+    if status != "invited" {
+        return Err(AppError::Conflict(format!("{first} {last} already accepted; there is nothing to resend.")));
+    }
+    sqlx::query("update invitations set revoked_at = now() where company_id = $1 and person_id = $2 and accepted_at is null and revoked_at is null")
+        .bind(company_id)
+        .bind(person)
+        .execute(&mut *tx)
+        .await?;
+    let email_parsed = Email::parse(&email).map_err(|e| AppError::Invalid(shared::FieldErrors(vec![e])))?;
+    let name = PersonName { first: first.clone(), last: last.clone() };
+    invite(&mut tx, company_id, person, &email_parsed, &name, manager).await?;
+    sqlx::query(
+        "insert into audit_events (company_id, id, actor_person_id, action, entity, entity_id)
+         values ($1, gen_random_uuid(), $2, 'person.resend_invitation', 'person', $3)",
+    )
+    .bind(company_id)
+    .bind(manager)
+    .bind(person)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(format!("A new invitation was sent to {first} {last}; the old link no longer works."))
 }

@@ -22,3 +22,15 @@ pub async fn queue(
         .await?;
     Ok(())
 }
+
+/// The company's latest outgoing emails, newest first.
+pub async fn latest(pool: &sqlx::PgPool, company_id: Uuid) -> Result<Vec<shared::people::SentEmail>, AppError> {
+    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+        "select to_address, subject, body_text, to_char(created_at, 'YYYY-MM-DD HH24:MI:SS')
+           from outgoing_emails where company_id = $1 order by created_at desc limit 200",
+    )
+    .bind(company_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|(to, subject, body, queued_at)| shared::people::SentEmail { to, subject, body, queued_at }).collect())
+}

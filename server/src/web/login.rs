@@ -119,3 +119,41 @@ pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Resp
     response.headers_mut().insert(header::SET_COOKIE, cookies::cleared(state.cookie_secure));
     response
 }
+
+#[derive(Deserialize)]
+pub struct AcceptForm {
+    #[serde(default)]
+    pub token: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub confirm: String,
+}
+
+/// The invitation's form (R17): set a password, become active, and be signed in. A plain form post,
+/// like sign-in, so it works without JavaScript.
+pub async fn accept_invitation(State(state): State<AppState>, Form(form): Form<AcceptForm>) -> Response {
+    let token: String = form.token.chars().filter(char::is_ascii_hexdigit).collect();
+    let back = |error: &str| Redirect::to(&format!("/invitations/{token}?error={error}")).into_response();
+    if form.password != form.confirm {
+        return back("mismatch");
+    }
+    let principal = match app::ssr::invitations::accept(&state.pool, &token, &form.password).await {
+        Ok(principal) => principal,
+        Err(app::AppError::Invalid(_)) => return back("short"),
+        Err(app::AppError::Conflict(_)) => return back("unusable"),
+        Err(_) => return back("unavailable"),
+    };
+    match create_session(&state.pool, principal).await {
+        Ok(session) => {
+            let mut response = Redirect::to("/").into_response();
+            let cookie = cookies::session(&session, state.cookie_secure, state.sessions.absolute.as_secs());
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
+            response
+        }
+        Err(error) => {
+            let _ = app::ssr::internal(error);
+            Redirect::to("/login").into_response()
+        }
+    }
+}

@@ -38,7 +38,8 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
             request.extensions_mut().insert(actor);
             next.run(request).await
         }
-        None if is_page && path != "/login" => {
+        // The sign-in page and invitation links are for people who are not signed in yet.
+        None if is_page && path != "/login" && !path.starts_with("/invitations/") => {
             let target = if token.is_some() { "/login?notice=expired" } else { "/login" };
             let mut response = Redirect::to(target).into_response();
             if token.is_some() {

@@ -1,0 +1,93 @@
+//! Invitations (issue 5, R17): a single-use link valid 90 days; Resend issues a new link and the old
+//! one stops working; accepting sets a password and signs the person in.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use serde_json::json;
+use shared::people::InvitationLink;
+use sqlx::PgPool;
+
+/// The link of the newest invitation email to `email`, from the outbox.
+async fn newest_token(pool: &PgPool, email: &str) -> String {
+    let body: String = sqlx::query_scalar("select body_text from outgoing_emails where to_address = $1 order by created_at desc limit 1")
+        .bind(email)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let at = body.find("/invitations/").expect("an invitation link");
+    body[at + "/invitations/".len()..].split_whitespace().next().unwrap().to_string()
+}
+
+async fn accept(app: &axum::Router, token: &str, password: &str, confirm: &str) -> Reply {
+    let form = format!("token={token}&password={password}&confirm={confirm}");
+    send(app, post("/auth/accept", None, "application/x-www-form-urlencoded", form)).await
+}
+
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn r17_resend_replaces_the_link_and_accepting_signs_the_person_in(pool: PgPool) {
+    seed_small(&pool).await;
+    let app = app(pool.clone());
+    let cm = sign_in(&app, CM).await;
+    let reply = call(&app, "people/add", Some(&cm), json!({ "email": "joy@acme.example", "first_name": "Joy", "last_name": "Park" })).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let old = newest_token(&pool, "joy@acme.example").await;
+    let link: InvitationLink = serde_json::from_str(&call(&app, "invitations/link", None, json!({ "token": old })).await.body).unwrap();
+    assert!(matches!(link, InvitationLink::Open { ref first_name, .. } if first_name == "Joy"), "{link:?}");
+
+    let person: uuid::Uuid = sqlx::query_scalar("select id from people where email = 'joy@acme.example'").fetch_one(&pool).await.unwrap();
+    let reply = call(&app, "invitations/resend", Some(&cm), json!({ "person": person })).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let new = newest_token(&pool, "joy@acme.example").await;
+    assert_ne!(old, new);
+
+    // The old link is dead; bad passwords are refused; the new link works once.
+    assert_eq!(accept(&app, &old, "long-enough-1", "long-enough-1").await.location(), format!("/invitations/{old}?error=unusable"));
+    assert_eq!(accept(&app, &new, "short", "short").await.location(), format!("/invitations/{new}?error=short"));
+    assert_eq!(accept(&app, &new, "long-enough-1", "long-enough-2").await.location(), format!("/invitations/{new}?error=mismatch"));
+    let accepted = accept(&app, &new, "long-enough-1", "long-enough-1").await;
+    assert_eq!(accepted.location(), "/");
+    let cookie = accepted.set_cookie().unwrap().split(';').next().unwrap().to_string();
+    let viewer = call(&app, "viewer", Some(&cookie), json!({})).await;
+    assert!(viewer.body.contains("joy@acme.example"), "{}", viewer.body);
+    assert_eq!(accept(&app, &new, "long-enough-1", "long-enough-1").await.location(), format!("/invitations/{new}?error=unusable"), "single use");
+
+    // And the password works at the sign-in page.
+    let signed = sign_in_reply(&app, "joy@acme.example", "long-enough-1").await;
+    assert_eq!(signed.location(), "/");
+    let status: String = sqlx::query_scalar("select status from people where email = 'joy@acme.example'").fetch_one(&pool).await.unwrap();
+    assert_eq!(status, "active");
+    // Nothing left to resend.
+    assert_eq!(call(&app, "invitations/resend", Some(&cm), json!({ "person": person })).await.status, StatusCode::CONFLICT);
+}
+
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn r17_an_invitation_expires_after_90_days(pool: PgPool) {
+    seed_small(&pool).await;
+    let app = app(pool.clone());
+    let cm = sign_in(&app, CM).await;
+    call(&app, "people/add", Some(&cm), json!({ "email": "kai@acme.example", "first_name": "Kai", "last_name": "Ng" })).await;
+    let token = newest_token(&pool, "kai@acme.example").await;
+    sqlx::query("update invitations set created_at = now() - interval '91 days', expires_at = now() - interval '1 day'").execute(&pool).await.unwrap();
+    let link: InvitationLink = serde_json::from_str(&call(&app, "invitations/link", None, json!({ "token": token })).await.body).unwrap();
+    assert_eq!(link, InvitationLink::Expired { email: "kai@acme.example".into() });
+    assert!(accept(&app, &token, "long-enough-1", "long-enough-1").await.location().ends_with("error=unusable"));
+    // The invitation page itself is open to people who are not signed in.
+    let page = send(&app, get(&format!("/invitations/{token}"), None)).await;
+    assert_eq!(page.status, StatusCode::OK);
+}
+
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn only_user_managers_resend_or_read_the_mailbox(pool: PgPool) {
+    seed_small(&pool).await;
+    let app = app(pool.clone());
+    let user = sign_in(&app, "user01@acme.example").await;
+    let invited: uuid::Uuid = sqlx::query_scalar("select id from people where email = 'invited01@acme.example'").fetch_one(&pool).await.unwrap();
+    assert_eq!(call(&app, "invitations/resend", Some(&user), json!({ "person": invited })).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(call(&app, "dev/mailbox", Some(&user), json!({})).await.status, StatusCode::FORBIDDEN);
+    let globex = sign_in(&app, "cm@globex.example").await;
+    assert_eq!(call(&app, "invitations/resend", Some(&globex), json!({ "person": invited })).await.status, StatusCode::NOT_FOUND, "R25");
+    let cm = sign_in(&app, CM).await;
+    assert_eq!(call(&app, "dev/mailbox", Some(&cm), json!({})).await.status, StatusCode::OK);
+}
