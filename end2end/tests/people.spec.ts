@@ -58,3 +58,41 @@ test("Bulk Add reports every entry and adds the valid new ones after confirmatio
   await page.getByRole("button", { name: "Find" }).click();
   await expect(page.getByRole("table", { name: "People" }).getByRole("row")).toHaveCount(3);
 });
+
+test("an added person accepts the invitation from the mailbox and signs in", async ({ browser }) => {
+  const admin = await (await browser.newContext()).newPage();
+  await signIn(admin);
+  await admin.goto("/management/users");
+  await hydrated(admin);
+  const email = `lin.${Date.now()}@acme.example`;
+  await admin.getByRole("button", { name: "Add", exact: true }).click();
+  const dialog = admin.getByRole("dialog", { name: "Add a person" });
+  await dialog.getByLabel("Email").fill(email);
+  await dialog.getByLabel("First name").fill("Lin");
+  await dialog.getByLabel("Last name").fill("Wu");
+  await dialog.getByRole("button", { name: "Save & Continue" }).click();
+  await expect(admin.getByRole("status")).toHaveText("Lin Wu was added and invited.");
+
+  await admin.goto("/dev/mailbox");
+  const mail = admin.getByRole("article", { name: `Email to ${email}` });
+  const href = await mail.getByRole("link", { name: "Accept the invitation" }).getAttribute("href");
+
+  // The invitee, in a browser of their own, not signed in.
+  const invitee = await (await browser.newContext()).newPage();
+  await invitee.goto(href!);
+  await expect(invitee.getByRole("heading", { name: "Welcome, Lin" })).toBeVisible();
+  await invitee.getByLabel("Password", { exact: true }).fill("lin-secret-123");
+  await invitee.getByLabel("Confirm password").fill("lin-secret-123");
+  await invitee.getByRole("button", { name: "Accept invitation" }).click();
+  await expect(invitee).toHaveURL(/\/$/);
+  await expect(invitee.getByTestId("signed-in-as")).toHaveText("Lin Wu");
+
+  await invitee.getByRole("button", { name: "Sign out" }).click();
+  await signIn(invitee, email, "lin-secret-123");
+  await expect(invitee).toHaveURL(/\/$/);
+  await expect(invitee.getByTestId("signed-in-as")).toHaveText("Lin Wu");
+
+  // The link was single-use.
+  await invitee.goto(href!);
+  await expect(invitee.getByRole("heading", { name: "This link no longer works" })).toBeVisible();
+});
