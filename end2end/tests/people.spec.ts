@@ -96,3 +96,31 @@ test("an added person accepts the invitation from the mailbox and signs in", asy
   await invitee.goto(href!);
   await expect(invitee.getByRole("heading", { name: "This link no longer works" })).toBeVisible();
 });
+
+test("the CM has no remove button; a person with nothing assigned is removed after confirmation", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/management/users?q=cm%40acme.example");
+  await hydrated(page);
+  await expect(page.getByRole("table", { name: "People" }).getByRole("row").filter({ hasText: "cm@acme.example" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Remove cm@acme.example" })).toHaveCount(0);
+
+  const email = `temp.${Date.now()}@acme.example`;
+  await page.getByRole("button", { name: "Add", exact: true }).click();
+  const dialog = page.getByRole("dialog", { name: "Add a person" });
+  await dialog.getByLabel("Email").fill(email);
+  await dialog.getByLabel("First name").fill("Tem");
+  await dialog.getByLabel("Last name").fill("Porary");
+  await dialog.getByRole("button", { name: "Save & Continue" }).click();
+  await expect(page.getByRole("status")).toHaveText("Tem Porary was added and invited.");
+
+  await page.goto(`/management/users?q=${encodeURIComponent(email)}`);
+  await hydrated(page);
+  await page.getByRole("button", { name: `Remove ${email}` }).click();
+  const confirm = page.getByRole("alertdialog", { name: "Remove Tem Porary?" });
+  await confirm.getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByRole("table", { name: "People" }).getByRole("row").filter({ hasText: email })).toBeVisible();
+  await page.getByRole("button", { name: `Remove ${email}` }).click();
+  await page.getByRole("alertdialog").getByRole("button", { name: "Remove" }).click();
+  await expect(page.getByRole("status")).toHaveText("Tem Porary was removed.");
+  await expect(page.getByRole("table", { name: "People" }).getByRole("row").filter({ hasText: email })).toHaveCount(0);
+});

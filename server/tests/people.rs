@@ -118,3 +118,38 @@ async fn the_list_shows_statuses_roles_and_only_the_own_company(pool: PgPool) {
     let found: PeoplePage = serde_json::from_str(&call(&app, "people/list", Some(&cookie), json!({ "search": "USER0", "page": 1 })).await.body).unwrap();
     assert_eq!(found.total, 9);
 }
+
+async fn id_of(pool: &PgPool, email: &str) -> uuid::Uuid {
+    sqlx::query_scalar("select id from people where email = $1").bind(email).fetch_one(pool).await.unwrap()
+}
+
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn r20_r21_removal_is_refused_while_anything_remains_and_says_what(pool: PgPool) {
+    seed_small(&pool).await;
+    let app = app(pool.clone());
+    let cookie = sign_in(&app, CM).await;
+    let remove = |person: uuid::Uuid| call(&app, "people/remove", Some(&cookie), json!({ "person": person }));
+    for (email, remains) in [
+        (CM, "is the Contract Manager of contract 110000001, 110000002"),
+        ("sc2@acme.example", "coordinates"),
+        ("user01@acme.example", "has 1 cloud services assigned"),
+        ("user12@acme.example", "has download privileges"),
+    ] {
+        let reply = remove(id_of(&pool, email).await).await;
+        assert_eq!(reply.status, StatusCode::CONFLICT, "{email}");
+        assert!(reply.body.contains(remains), "{email}: {}", reply.body);
+    }
+    let list: PeoplePage = serde_json::from_str(&call(&app, "people/list", Some(&cookie), json!({ "search": "", "page": 1 })).await.body).unwrap();
+    let removable = |e: &str| list.rows.iter().find(|r| r.email == e).unwrap().removable;
+    assert!(!removable(CM) && !removable("sc2@acme.example") && !removable("user01@acme.example") && removable("user09@acme.example"));
+
+    // Once nothing remains, the person goes: no sign-in, no session, out of the list.
+    let user09 = sign_in(&app, "user09@acme.example").await;
+    let reply = remove(id_of(&pool, "user09@acme.example").await).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(call(&app, "viewer", Some(&user09), json!({})).await.status, StatusCode::UNAUTHORIZED);
+    assert!(sign_in_reply(&app, "user09@acme.example", PASSWORD).await.location().contains("error=invalid"));
+    assert_eq!(count(&pool, "select count(*) from audit_events where action = 'person.remove'").await, 1);
+    let user = sign_in(&app, "user02@acme.example").await;
+    assert_eq!(call(&app, "people/remove", Some(&user), json!({ "person": id_of(&pool, "user10@acme.example").await })).await.status, StatusCode::FORBIDDEN, "R14");
+}

@@ -29,6 +29,8 @@ pub struct PersonRow {
     pub status: PersonStatus,
     pub roles: Vec<String>,
     pub services: i64,
+    /// R20, R21: nothing is assigned to them and they are neither CM nor SC, so they can be removed.
+    pub removable: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

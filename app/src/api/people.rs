@@ -60,3 +60,10 @@ pub async fn dev_mailbox() -> Result<Vec<shared::people::SentEmail>, AppError> {
     }
     .await)
 }
+
+/// Removes a person with nothing assigned who is neither CM nor SC (R20, R21).
+#[server(prefix = "/api", endpoint = "people/remove", input = server_fn::codec::Json)]
+pub async fn remove_person(person: uuid::Uuid) -> Result<String, AppError> {
+    use crate::ssr::{people, pool, require_actor, respond};
+    respond(async { people::remove(&pool()?, &require_actor()?, person).await }.await)
+}

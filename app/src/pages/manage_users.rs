@@ -1,4 +1,4 @@
-use crate::api::{add_person, bulk_add_people, list_people, preview_bulk_add, resend_invitation};
+use crate::api::{add_person, bulk_add_people, list_people, preview_bulk_add, remove_person, resend_invitation};
 use crate::components::{Console, ErrorBanner, OutcomeBanner};
 use crate::format::thousands;
 use crate::AppError;
@@ -34,6 +34,16 @@ pub fn ManageUsersPage() -> impl IntoView {
         refresh.update(|n| *n += 1);
     });
     let close = Callback::new(move |_| dialog.set(None));
+    // R20: removal is destructive, so it is confirmed first.
+    let removing: RwSignal<Option<(uuid::Uuid, String)>> = RwSignal::new(None);
+    let confirm_removal = move || {
+        let Some((id, _)) = removing.get_untracked() else { return };
+        spawn_local(async move {
+            outcome.set(Some(remove_person(id).await));
+            removing.set(None);
+            refresh.update(|n| *n += 1);
+        });
+    };
     view! {
         <Title text="Manage Users"/>
         <Console>
@@ -72,24 +82,33 @@ pub fn ManageUsersPage() -> impl IntoView {
                                     <thead><tr>
                                         <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Status"</th>
                                         <th scope="col">"Role"</th><th scope="col" class="num">"Cloud services"</th>
+                                        <th scope="col"><span class="sr-only">"Actions"</span></th>
                                     </tr></thead>
                                     <tbody>
-                                        {list.rows.is_empty().then(|| view! { <tr><td colspan="5" class="empty">"Nobody matches this search."</td></tr> })}
+                                        {list.rows.is_empty().then(|| view! { <tr><td colspan="6" class="empty">"Nobody matches this search."</td></tr> })}
                                         {list.rows.into_iter().map(|p| {
                                             let id = p.id;
                                             let invited = p.status != PersonStatus::Active && list.may_manage;
+                                            let removable = p.removable && list.may_manage;
+                                            let who = p.name.clone();
                                             let resend = move |_| spawn_local(async move {
                                                 outcome.set(Some(resend_invitation(id).await));
                                                 refresh.update(|n| *n += 1);
                                             });
                                             view! {
                                                 <tr>
-                                                    <td>{p.name}</td><td>{p.email}</td>
+                                                    <td>{p.name}</td><td>{p.email.clone()}</td>
                                                     <td>
                                                         {p.status.label()}
                                                         {invited.then(|| view! { " " <button type="button" class="link" on:click=resend>"Resend invitation"</button> })}
                                                     </td>
                                                     <td>{p.roles.join(", ")}</td><td class="num">{p.services}</td>
+                                                    <td>
+                                                        {removable.then(|| view! {
+                                                            <button type="button" class="link" aria-label=format!("Remove {}", p.email)
+                                                                on:click=move |_| removing.set(Some((id, who.clone())))>"Remove"</button>
+                                                        })}
+                                                    </td>
                                                 </tr>
                                             }
                                         }).collect_view()}
@@ -106,6 +125,18 @@ pub fn ManageUsersPage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            {move || removing.get().map(|(_, name)| view! {
+                <div class="backdrop">
+                    <div role="alertdialog" aria-modal="true" aria-labelledby="remove-person-title" class="dialog">
+                        <h2 id="remove-person-title">{format!("Remove {name}?")}</h2>
+                        <p>"They will no longer be able to sign in. Their history stays in the audit trail."</p>
+                        <div class="dialog-buttons">
+                            <button type="button" class="danger" on:click=move |_| confirm_removal()>"Remove"</button>
+                            <button type="button" on:click=move |_| removing.set(None)>"Cancel"</button>
+                        </div>
+                    </div>
+                </div>
+            })}
             {move || dialog.get().map(|d| match d {
                 Dialog::Add => view! { <AddDialog on_done=done on_close=close/> }.into_any(),
                 Dialog::BulkAdd => view! { <BulkAddDialog on_done=done on_close=close/> }.into_any(),

@@ -22,7 +22,7 @@ pub async fn require_user_manager(pool: &PgPool, actor: &Actor) -> Result<(Uuid,
     }
 }
 
-type Row = (Uuid, String, String, String, bool, bool, bool, i64);
+type Row = (Uuid, String, String, String, bool, bool, bool, i64, bool);
 
 pub async fn list(pool: &PgPool, actor: &Actor, search: &str, page: u32) -> Result<PeoplePage, AppError> {
     let (company_id, _) = actor.person().ok_or(AppError::NotFound)?;
@@ -42,7 +42,8 @@ pub async fn list(pool: &PgPool, actor: &Actor, search: &str, page: u32) -> Resu
                           and i.accepted_at is null and i.revoked_at is null and i.expires_at > now()),
                 exists (select 1 from contracts c where c.company_id = p.company_id and c.manager_id = p.id),
                 exists (select 1 from serial_numbers s where s.company_id = p.company_id and s.coordinator_id = p.id),
-                (select count(*) from service_assignments a where a.company_id = p.company_id and a.person_id = p.id)
+                (select count(*) from service_assignments a where a.company_id = p.company_id and a.person_id = p.id),
+                p.may_download or p.may_manage_users
            from people p
           where p.company_id = $1 and p.status <> 'removed'
             and (p.email ilike $2 or p.first_name || ' ' || p.last_name ilike $2)
@@ -60,7 +61,7 @@ pub async fn list(pool: &PgPool, actor: &Actor, search: &str, page: u32) -> Resu
         may_manage,
         rows: rows
             .into_iter()
-            .map(|(id, email, name, status, open_invitation, is_cm, is_sc, services)| {
+            .map(|(id, email, name, status, open_invitation, is_cm, is_sc, services, privileged)| {
                 let mut roles = Vec::new();
                 if is_cm {
                     roles.push("Contract Manager".to_string());
@@ -76,7 +77,8 @@ pub async fn list(pool: &PgPool, actor: &Actor, search: &str, page: u32) -> Resu
                     (_, true) => PersonStatus::Invited,
                     _ => PersonStatus::InvitationExpired,
                 };
-                PersonRow { id, email, name, status, roles, services }
+                let removable = !is_cm && !is_sc && services == 0 && !privileged;
+                PersonRow { id, email, name, status, roles, services, removable }
             })
             .collect(),
     })
@@ -213,4 +215,68 @@ pub async fn bulk_add(pool: &PgPool, actor: &Actor, text: &str) -> Result<String
     let skipped = rows.len() - to_add.len();
     let people = if to_add.len() == 1 { "person was" } else { "people were" };
     Ok(format!("{} {people} added and invited; {skipped} entries were left out.", to_add.len()))
+}
+
+/// R20, R21: a person is removed only when nothing is assigned to them and they are neither a CM nor
+/// an SC; otherwise the refusal says everything that remains. Removed people cannot sign in; their
+/// history stays.
+pub async fn remove(pool: &PgPool, actor: &Actor, person: Uuid) -> Result<String, AppError> {
+    let (company_id, manager) = require_user_manager(pool, actor).await?;
+    let mut tx = pool.begin().await?;
+    let row: Option<(String, Vec<String>, i64, i64, bool, bool)> = sqlx::query_as(
+        "select p.first_name || ' ' || p.last_name,
+                coalesce((select array_agg(c.contract_number order by c.contract_number) from contracts c
+                           where c.company_id = p.company_id and c.manager_id = p.id), '{}'),
+                (select count(*) from serial_numbers s where s.company_id = p.company_id and s.coordinator_id = p.id),
+                (select count(*) from service_assignments a where a.company_id = p.company_id and a.person_id = p.id),
+                p.may_download, p.may_manage_users
+           from people p where p.company_id = $1 and p.id = $2 and p.status <> 'removed'
+           for update of p",
+    )
+    .bind(company_id)
+    .bind(person)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (name, managed, coordinated, services, download, manage_users) = row.ok_or(AppError::NotFound)?;
+    let mut remains = Vec::new();
+    if !managed.is_empty() {
+        remains.push(format!("is the Contract Manager of contract {} (the reseller changes the Contract Manager first)", managed.join(", ")));
+    }
+    if coordinated > 0 {
+        remains.push(format!("coordinates {coordinated} serial numbers (Unassign them, or Remove From All if they left)"));
+    }
+    if services > 0 {
+        remains.push(format!("has {services} cloud services assigned (remove them in Edit Access)"));
+    }
+    if download {
+        remains.push("has download privileges".into());
+    }
+    if manage_users {
+        remains.push("may manage users".into());
+    }
+    if !remains.is_empty() {
+        return Err(AppError::Conflict(format!("{name} cannot be removed yet: {name} {}.", remains.join("; "))));
+    }
+    sqlx::query("update people set status = 'removed', updated_at = now() where company_id = $1 and id = $2")
+        .bind(company_id)
+        .bind(person)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("update invitations set revoked_at = now() where company_id = $1 and person_id = $2 and accepted_at is null and revoked_at is null")
+        .bind(company_id)
+        .bind(person)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("delete from sessions where company_id = $1 and person_id = $2").bind(company_id).bind(person).execute(&mut *tx).await?;
+    sqlx::query(
+        "insert into audit_events (company_id, id, actor_person_id, action, entity, entity_id, before, after)
+         values ($1, gen_random_uuid(), $2, 'person.remove', 'person', $3, jsonb_build_object('status', 'active'), jsonb_build_object('status', 'removed'))",
+    )
+    .bind(company_id)
+    .bind(manager)
+    .bind(person)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(format!("{name} was removed."))
 }
