@@ -80,3 +80,20 @@ pub struct SentEmail {
     pub body: String,
     pub queued_at: String,
 }
+
+/// One cloud service of the company's multi-user serials, as Edit Access shows it for a person (R18).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceAccess {
+    pub service_id: Uuid,
+    /// e.g. "Revit 2026 — Cloud storage"
+    pub label: String,
+    pub assigned: bool,
+    /// Distinct people using the product's multi-user serials, and the seats they allow (R19: 3 a licence).
+    pub seats_used: i64,
+    pub seats_total: i64,
+}
+
+/// R19: a multi-user serial of quantity N serves at most 3 x N distinct people.
+pub fn seats_of(quantity: i64) -> i64 {
+    3 * quantity.max(0)
+}

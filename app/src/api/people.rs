@@ -67,3 +67,17 @@ pub async fn remove_person(person: uuid::Uuid) -> Result<String, AppError> {
     use crate::ssr::{people, pool, require_actor, respond};
     respond(async { people::remove(&pool()?, &require_actor()?, person).await }.await)
 }
+
+/// Edit Access: the cloud services of the company's multi-user serials and whether the person has each (R18).
+#[server(prefix = "/api", endpoint = "access/get", input = server_fn::codec::Json)]
+pub async fn person_access(person: uuid::Uuid) -> Result<Vec<shared::people::ServiceAccess>, AppError> {
+    use crate::ssr::{access, pool, require_actor, respond};
+    respond(async { access::access_of(&pool()?, &require_actor()?, person).await }.await)
+}
+
+/// Edit Access, saved: exactly these services, within the seats of the licences (R18, R19).
+#[server(prefix = "/api", endpoint = "access/set", input = server_fn::codec::Json)]
+pub async fn save_access(person: uuid::Uuid, services: Vec<uuid::Uuid>) -> Result<String, AppError> {
+    use crate::ssr::{access, pool, require_actor, respond};
+    respond(async { access::set_access(&pool()?, &require_actor()?, person, &services).await }.await)
+}

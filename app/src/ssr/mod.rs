@@ -5,6 +5,7 @@
 //! compile in `app`, and a trait layer would double every signature for a single implementation
 //! (ARCHITECTURE.md, "Where the store lives").
 
+pub mod access;
 pub mod auth;
 pub mod cases;
 pub mod coordinators;

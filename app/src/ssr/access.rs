@@ -1,0 +1,156 @@
+//! Edit Access (seed 003; R18, R19, R22): which cloud services of the company's multi-user serials a
+//! person may use. Seats are counted per serial (3 distinct people per licence) and taken under row
+//! locks, so two admins taking the last seat at the same moment cannot both succeed.
+
+use super::{people::require_user_manager, Actor};
+use crate::AppError;
+use shared::people::{seats_of, ServiceAccess};
+use sqlx::PgPool;
+use std::collections::BTreeSet;
+use uuid::Uuid;
+
+type Row = (Uuid, String, bool, i64, i64);
+
+pub async fn access_of(pool: &PgPool, actor: &Actor, person: Uuid) -> Result<Vec<ServiceAccess>, AppError> {
+    let (company_id, _) = require_user_manager(pool, actor).await?;
+    let exists: bool = sqlx::query_scalar("select exists (select 1 from people where company_id = $1 and id = $2 and status <> 'removed')")
+        .bind(company_id)
+        .bind(person)
+        .fetch_one(pool)
+        .await?;
+    if !exists {
+        return Err(AppError::NotFound);
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "with serials as (
+             select s.id, s.product_id, s.quantity from serial_numbers s join products p on p.id = s.product_id
+              where s.company_id = $1 and p.licence_type = 'multi-user'
+         )
+         select cs.id, p.name || ' ' || p.release || ' — ' || cs.name,
+                exists (select 1 from service_assignments a where a.company_id = $1 and a.person_id = $2 and a.service_id = cs.id),
+                (select count(distinct (a.serial_id, a.person_id)) from service_assignments a
+                  where a.company_id = $1 and a.serial_id in (select id from serials where product_id = cs.product_id)),
+                (select coalesce(sum(3 * quantity), 0) from serials where product_id = cs.product_id)::int8
+           from cloud_services cs join products p on p.id = cs.product_id
+          where exists (select 1 from serials where product_id = cs.product_id)
+          order by p.name, p.release, cs.name",
+    )
+    .bind(company_id)
+    .bind(person)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(service_id, label, assigned, seats_used, seats_total)| ServiceAccess { service_id, label, assigned, seats_used, seats_total })
+        .collect())
+}
+
+/// Makes the person's services exactly `wanted`, in one transaction: removed ones free their seat,
+/// new ones take a seat on a serial of the product with room (one the person already uses first).
+/// A service without a free seat refuses the whole change, with the numbers (R19). Download rights
+/// are untouched: a seat never grants them (R22).
+pub async fn set_access(pool: &PgPool, actor: &Actor, person: Uuid, wanted: &[Uuid]) -> Result<String, AppError> {
+    let (company_id, manager) = require_user_manager(pool, actor).await?;
+    let mut tx = pool.begin().await?;
+    let name: Option<String> = sqlx::query_scalar(
+        "select first_name || ' ' || last_name from people where company_id = $1 and id = $2 and status <> 'removed' for update",
+    )
+    .bind(company_id)
+    .bind(person)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let name = name.ok_or(AppError::NotFound)?;
+    let current: BTreeSet<Uuid> = sqlx::query_scalar::<_, Uuid>(
+        "select distinct service_id from service_assignments where company_id = $1 and person_id = $2",
+    )
+    .bind(company_id)
+    .bind(person)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+    let wanted: BTreeSet<Uuid> = wanted.iter().copied().collect();
+    let removed: Vec<Uuid> = current.difference(&wanted).copied().collect();
+    if !removed.is_empty() {
+        sqlx::query(
+            "with gone as (delete from service_assignments where company_id = $1 and person_id = $2 and service_id = any($3)
+                           returning serial_id, service_id)
+             insert into audit_events (company_id, id, actor_person_id, action, entity, entity_id, before, after)
+             select $1, gen_random_uuid(), $4, 'access.remove', 'person', $2,
+                    jsonb_build_object('serial_id', serial_id, 'service_id', service_id), null from gone",
+        )
+        .bind(company_id)
+        .bind(person)
+        .bind(&removed)
+        .bind(manager)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let added: Vec<Uuid> = wanted.difference(&current).copied().collect();
+    for service in &added {
+        // The product's multi-user serials, locked in one order (no deadlocks). The seats are counted
+        // in a second statement: under READ COMMITTED it sees what a transaction we waited for wrote.
+        sqlx::query(
+            "select s.id from serial_numbers s
+               join cloud_services cs on cs.product_id = s.product_id
+               join products p on p.id = s.product_id
+              where s.company_id = $1 and cs.id = $2 and p.licence_type = 'multi-user'
+              order by s.id
+              for update of s",
+        )
+        .bind(company_id)
+        .bind(service)
+        .execute(&mut *tx)
+        .await?;
+        let serials: Vec<(Uuid, i64, i64, bool, String)> = sqlx::query_as(
+            "select s.id, s.quantity::int8,
+                    (select count(distinct a.person_id) from service_assignments a where a.company_id = $1 and a.serial_id = s.id),
+                    exists (select 1 from service_assignments a where a.company_id = $1 and a.serial_id = s.id and a.person_id = $3),
+                    p.name || ' ' || p.release || ' — ' || cs.name
+               from serial_numbers s
+               join cloud_services cs on cs.product_id = s.product_id
+               join products p on p.id = s.product_id
+              where s.company_id = $1 and cs.id = $2 and p.licence_type = 'multi-user'
+              order by s.serial",
+        )
+        .bind(company_id)
+        .bind(service)
+        .bind(person)
+        .fetch_all(&mut *tx)
+        .await?;
+        if serials.is_empty() {
+            return Err(AppError::invalid("Service", "is not a cloud service of your company's multi-user serials"));
+        }
+        let label = serials[0].4.clone();
+        let seat = serials
+            .iter()
+            .find(|s| s.3)
+            .or_else(|| serials.iter().find(|s| s.2 < seats_of(s.1)))
+            .map(|s| s.0);
+        let Some(serial) = seat else {
+            let licences: i64 = serials.iter().map(|s| s.1).sum();
+            return Err(AppError::Conflict(format!(
+                "{label}: all {} seats are taken ({} licences on {} multi-user serials, 3 users each). Nothing was changed.",
+                seats_of(licences),
+                licences,
+                serials.len()
+            )));
+        };
+        sqlx::query(
+            "with added as (insert into service_assignments (company_id, serial_id, service_id, person_id)
+                            values ($1, $2, $3, $4) returning serial_id, service_id)
+             insert into audit_events (company_id, id, actor_person_id, action, entity, entity_id, before, after)
+             select $1, gen_random_uuid(), $5, 'access.assign', 'person', $4, null,
+                    jsonb_build_object('serial_id', serial_id, 'service_id', service_id) from added",
+        )
+        .bind(company_id)
+        .bind(serial)
+        .bind(service)
+        .bind(person)
+        .bind(manager)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(format!("Access saved for {name}: {} added, {} removed.", added.len(), removed.len()))
+}
