@@ -124,3 +124,29 @@ test("the CM has no remove button; a person with nothing assigned is removed aft
   await expect(page.getByRole("status")).toHaveText("Tem Porary was removed.");
   await expect(page.getByRole("table", { name: "People" }).getByRole("row").filter({ hasText: email })).toHaveCount(0);
 });
+
+test("Edit Access assigns every service with the Assign box; removal waits until nothing is assigned", async ({ page }) => {
+  await signIn(page);
+  const email = "user15@acme.example";
+  await page.goto(`/management/users?q=${encodeURIComponent(email)}`);
+  await hydrated(page);
+  const row = page.getByRole("table", { name: "People" }).getByRole("row").filter({ hasText: email });
+  await expect(row.getByRole("button", { name: `Remove ${email}` })).toBeVisible();
+
+  await row.getByRole("button", { name: "Edit Access" }).click();
+  const dialog = page.getByRole("dialog", { name: "Edit Access" });
+  await dialog.getByRole("checkbox", { name: "Assign", exact: true }).check();
+  for (const box of await dialog.getByRole("group", { name: "Cloud services" }).getByRole("checkbox").all()) {
+    await expect(box).toBeChecked();
+  }
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("status")).toContainText("6 added, 0 removed.");
+  await expect(row.getByRole("cell").nth(4)).toHaveText("6");
+  await expect(row.getByRole("button", { name: `Remove ${email}` })).toHaveCount(0);
+
+  await row.getByRole("button", { name: "Edit Access" }).click();
+  await page.getByRole("dialog", { name: "Edit Access" }).getByRole("checkbox", { name: "Assign", exact: true }).uncheck();
+  await page.getByRole("dialog", { name: "Edit Access" }).getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("status")).toContainText("0 added, 6 removed.");
+  await expect(row.getByRole("button", { name: `Remove ${email}` })).toBeVisible();
+});

@@ -1,4 +1,4 @@
-use crate::api::{add_person, bulk_add_people, list_people, preview_bulk_add, remove_person, resend_invitation};
+use crate::api::{add_person, bulk_add_people, list_people, person_access, preview_bulk_add, remove_person, resend_invitation, save_access};
 use crate::components::{Console, ErrorBanner, OutcomeBanner};
 use crate::format::thousands;
 use crate::AppError;
@@ -15,6 +15,7 @@ use shared::FieldErrors;
 enum Dialog {
     Add,
     BulkAdd,
+    EditAccess(uuid::Uuid),
 }
 
 /// Management > Manage Users (seed 003): everyone in the company with status, role and services;
@@ -91,6 +92,7 @@ pub fn ManageUsersPage() -> impl IntoView {
                                             let invited = p.status != PersonStatus::Active && list.may_manage;
                                             let removable = p.removable && list.may_manage;
                                             let who = p.name.clone();
+                                            let may_manage = list.may_manage;
                                             let resend = move |_| spawn_local(async move {
                                                 outcome.set(Some(resend_invitation(id).await));
                                                 refresh.update(|n| *n += 1);
@@ -103,7 +105,10 @@ pub fn ManageUsersPage() -> impl IntoView {
                                                         {invited.then(|| view! { " " <button type="button" class="link" on:click=resend>"Resend invitation"</button> })}
                                                     </td>
                                                     <td>{p.roles.join(", ")}</td><td class="num">{p.services}</td>
-                                                    <td>
+                                                    <td class="row-actions">
+                                                        {may_manage.then(|| view! {
+                                                            <button type="button" class="link" on:click=move |_| dialog.set(Some(Dialog::EditAccess(id)))>"Edit Access"</button>
+                                                        })}
                                                         {removable.then(|| view! {
                                                             <button type="button" class="link" aria-label=format!("Remove {}", p.email)
                                                                 on:click=move |_| removing.set(Some((id, who.clone())))>"Remove"</button>
@@ -140,6 +145,7 @@ pub fn ManageUsersPage() -> impl IntoView {
             {move || dialog.get().map(|d| match d {
                 Dialog::Add => view! { <AddDialog on_done=done on_close=close/> }.into_any(),
                 Dialog::BulkAdd => view! { <BulkAddDialog on_done=done on_close=close/> }.into_any(),
+                Dialog::EditAccess(person) => view! { <EditAccessDialog person on_done=done on_close=close/> }.into_any(),
             })}
         </Console>
     }
@@ -270,6 +276,72 @@ fn BulkAddDialog(on_done: Callback<String>, on_close: Callback<()>) -> impl Into
                         </div>
                     }
                 })}
+            </div>
+        </div>
+    }
+}
+
+/// Edit Access (R18): the cloud services of the company's multi-user serials; the Assign box at the
+/// top assigns all of them, each can also be assigned on its own. Saved in one transaction.
+#[component]
+fn EditAccessDialog(person: uuid::Uuid, on_done: Callback<String>, on_close: Callback<()>) -> impl IntoView {
+    let services = Resource::new(move || person, person_access);
+    let chosen: RwSignal<std::collections::BTreeSet<uuid::Uuid>> = RwSignal::new(Default::default());
+    let all: RwSignal<Vec<uuid::Uuid>> = RwSignal::new(vec![]);
+    let problem: RwSignal<Option<AppError>> = RwSignal::new(None);
+    let save = move || {
+        let wanted: Vec<uuid::Uuid> = chosen.get_untracked().into_iter().collect();
+        spawn_local(async move {
+            match save_access(person, wanted).await {
+                Ok(message) => on_done.run(message),
+                Err(error) => problem.set(Some(error)),
+            }
+        });
+    };
+    view! {
+        <div class="backdrop">
+            <div role="dialog" aria-modal="true" aria-labelledby="access-title" class="dialog" on:keydown=escape_closes(on_close)>
+                <h2 id="access-title">"Edit Access"</h2>
+                <p class="muted">"Each multi-user licence serves three people. A seat does not grant download rights."</p>
+                {move || problem.get().map(|error| view! { <ErrorBanner error/> })}
+                <Suspense fallback=|| view! { <p>"Loading cloud services…"</p> }>
+                    {move || Suspend::new(async move {
+                        match services.await {
+                            Err(error) => view! { <ErrorBanner error/> }.into_any(),
+                            Ok(list) if list.is_empty() => view! { <p>"Your company has no multi-user serials with cloud services."</p> }.into_any(),
+                            Ok(list) => {
+                                all.set(list.iter().map(|s| s.service_id).collect());
+                                chosen.set(list.iter().filter(|s| s.assigned).map(|s| s.service_id).collect());
+                                let everything = move || all.with(|a| !a.is_empty() && chosen.with(|c| a.iter().all(|id| c.contains(id))));
+                                view! {
+                                    <label class="assign-all">
+                                        <input type="checkbox" prop:checked=everything
+                                            on:change=move |_| if everything() { chosen.set(Default::default()) } else { chosen.set(all.get_untracked().into_iter().collect()) }/>
+                                        "Assign"
+                                    </label>
+                                    <fieldset>
+                                        <legend>"Cloud services"</legend>
+                                        {list.into_iter().map(|s| {
+                                            let id = s.service_id;
+                                            view! {
+                                                <label>
+                                                    <input type="checkbox" prop:checked=move || chosen.with(|c| c.contains(&id))
+                                                        on:change=move |_| chosen.update(|c| if !c.remove(&id) { c.insert(id); })/>
+                                                    {s.label.clone()}
+                                                    <span class="muted">{format!(" ({} of {} seats used)", thousands(s.seats_used as u64), thousands(s.seats_total as u64))}</span>
+                                                </label>
+                                            }
+                                        }).collect_view()}
+                                    </fieldset>
+                                }.into_any()
+                            }
+                        }
+                    })}
+                </Suspense>
+                <div class="dialog-buttons">
+                    <button type="button" class="primary" on:click=move |_| save()>"Save"</button>
+                    <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                </div>
             </div>
         </div>
     }
