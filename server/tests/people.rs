@@ -153,3 +153,46 @@ async fn r20_r21_removal_is_refused_while_anything_remains_and_says_what(pool: P
     let user = sign_in(&app, "user02@acme.example").await;
     assert_eq!(call(&app, "people/remove", Some(&user), json!({ "person": id_of(&pool, "user10@acme.example").await })).await.status, StatusCode::FORBIDDEN, "R14");
 }
+
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn r4_only_the_cm_gives_an_sc_the_right_to_manage_users(pool: PgPool) {
+    seed_small(&pool).await;
+    let app = app(pool.clone());
+    let cm = sign_in(&app, CM).await;
+    let sc2 = sign_in(&app, "sc2@acme.example").await;
+    let grant = |cookie: String, email: &'static str, privilege: &'static str, granted: bool| {
+        let app = app.clone();
+        let pool = pool.clone();
+        async move {
+            let person = id_of(&pool, email).await;
+            call(&app, "people/privilege", Some(&cookie), json!({ "person": person, "privilege": privilege, "granted": granted })).await
+        }
+    };
+    // sc2 has no right yet (R4): cannot add people.
+    assert_eq!(call(&app, "people/add", Some(&sc2), add("x1@acme.example", "X", "One")).await.status, StatusCode::FORBIDDEN);
+    let reply = grant(cm.clone(), "sc2@acme.example", "ManageUsers", true).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(call(&app, "people/add", Some(&sc2), add("x1@acme.example", "X", "One")).await.status, StatusCode::OK);
+    // An SC with the right may not pass the right on; nobody gives it to someone who is not an SC.
+    assert_eq!(grant(sc2.clone(), "sc3@acme.example", "ManageUsers", true).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(grant(cm.clone(), "user09@acme.example", "ManageUsers", true).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The CM takes it back.
+    assert_eq!(grant(cm.clone(), "sc2@acme.example", "ManageUsers", false).await.status, StatusCode::OK);
+    assert_eq!(call(&app, "people/add", Some(&sc2), add("x2@acme.example", "X", "Two")).await.status, StatusCode::FORBIDDEN);
+}
+
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn r5_a_user_manager_grants_download_privileges_and_others_cannot(pool: PgPool) {
+    seed_small(&pool).await;
+    let app = app(pool.clone());
+    let sc1 = sign_in(&app, "sc1@acme.example").await; // an SC with the right (R4)
+    let user09 = id_of(&pool, "user09@acme.example").await;
+    let reply = call(&app, "people/privilege", Some(&sc1), json!({ "person": user09, "privilege": "Download", "granted": true })).await;
+    assert_eq!((reply.status, reply.body.as_str()), (StatusCode::OK, format!("\"{} now has download privileges.\"", sqlx::query_scalar::<_, String>("select first_name || ' ' || last_name from people where id = $1").bind(user09).fetch_one(&pool).await.unwrap()).as_str()));
+    let granted: bool = sqlx::query_scalar("select may_download from people where id = $1").bind(user09).fetch_one(&pool).await.unwrap();
+    assert!(granted);
+    let user = sign_in(&app, "user01@acme.example").await;
+    let reply = call(&app, "people/privilege", Some(&user), json!({ "person": user09, "privilege": "Download", "granted": false })).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(count(&pool, "select count(*) from audit_events where action = 'privilege.grant'").await, 1);
+}

@@ -31,6 +31,19 @@ pub struct PersonRow {
     pub services: i64,
     /// R20, R21: nothing is assigned to them and they are neither CM nor SC, so they can be removed.
     pub removable: bool,
+    /// R5, R22: may download releases and extensions.
+    pub may_download: bool,
+    /// R4: an SC the CM allowed to manage users.
+    pub may_manage_users: bool,
+}
+
+/// The privileges a CM (R4) or a user manager (R5) grants and revokes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Privilege {
+    /// R4: only the CM grants it, only to a Software Coordinator.
+    ManageUsers,
+    /// R5: a CM, or an SC with the right, grants it to anyone of the company.
+    Download,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +52,8 @@ pub struct PeoplePage {
     pub total: u64,
     /// R14: whether the viewer may add and manage people.
     pub may_manage: bool,
+    /// R4: whether the viewer (a CM) may give SCs the right to manage users.
+    pub may_grant_manage_users: bool,
 }
 
 /// What Bulk Add will do with one entry (R16).

@@ -81,3 +81,10 @@ pub async fn save_access(person: uuid::Uuid, services: Vec<uuid::Uuid>) -> Resul
     use crate::ssr::{access, pool, require_actor, respond};
     respond(async { access::set_access(&pool()?, &require_actor()?, person, &services).await }.await)
 }
+
+/// Grants or revokes the right to manage users (R4, CM only) or download privileges (R5).
+#[server(prefix = "/api", endpoint = "people/privilege", input = server_fn::codec::Json)]
+pub async fn set_privilege(person: uuid::Uuid, privilege: shared::people::Privilege, granted: bool) -> Result<String, AppError> {
+    use crate::ssr::{people, pool, require_actor, respond};
+    respond(async { people::set_privilege(&pool()?, &require_actor()?, person, privilege, granted).await }.await)
+}

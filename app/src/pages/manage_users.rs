@@ -1,4 +1,4 @@
-use crate::api::{add_person, bulk_add_people, list_people, person_access, preview_bulk_add, remove_person, resend_invitation, save_access};
+use crate::api::{add_person, bulk_add_people, list_people, person_access, preview_bulk_add, remove_person, resend_invitation, save_access, set_privilege};
 use crate::components::{Console, ErrorBanner, OutcomeBanner};
 use crate::format::thousands;
 use crate::AppError;
@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
-use shared::people::{BulkAddOutcome, BulkAddPreview, PersonStatus};
+use shared::people::{BulkAddOutcome, BulkAddPreview, PersonStatus, Privilege};
 use shared::FieldErrors;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,17 +82,25 @@ pub fn ManageUsersPage() -> impl IntoView {
                                 <table aria-label="People">
                                     <thead><tr>
                                         <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Status"</th>
-                                        <th scope="col">"Role"</th><th scope="col" class="num">"Cloud services"</th>
+                                        <th scope="col">"Role"</th><th scope="col" class="num">"Cloud services"</th><th scope="col">"Downloads"</th>
                                         <th scope="col"><span class="sr-only">"Actions"</span></th>
                                     </tr></thead>
                                     <tbody>
-                                        {list.rows.is_empty().then(|| view! { <tr><td colspan="6" class="empty">"Nobody matches this search."</td></tr> })}
+                                        {list.rows.is_empty().then(|| view! { <tr><td colspan="7" class="empty">"Nobody matches this search."</td></tr> })}
                                         {list.rows.into_iter().map(|p| {
                                             let id = p.id;
                                             let invited = p.status != PersonStatus::Active && list.may_manage;
                                             let removable = p.removable && list.may_manage;
                                             let who = p.name.clone();
                                             let may_manage = list.may_manage;
+                                            let is_sc = p.roles.iter().any(|r| r == "Software Coordinator");
+                                            let may_grant = list.may_grant_manage_users && is_sc;
+                                            let (download, manage_users) = (p.may_download, p.may_manage_users);
+                                            let grant = move |privilege: Privilege, granted: bool| spawn_local(async move {
+                                                outcome.set(Some(set_privilege(id, privilege, granted).await));
+                                                refresh.update(|n| *n += 1);
+                                            });
+                                            let email_for_labels = p.email.clone();
                                             let resend = move |_| spawn_local(async move {
                                                 outcome.set(Some(resend_invitation(id).await));
                                                 refresh.update(|n| *n += 1);
@@ -104,7 +112,21 @@ pub fn ManageUsersPage() -> impl IntoView {
                                                         {p.status.label()}
                                                         {invited.then(|| view! { " " <button type="button" class="link" on:click=resend>"Resend invitation"</button> })}
                                                     </td>
-                                                    <td>{p.roles.join(", ")}</td><td class="num">{p.services}</td>
+                                                    <td>
+                                                        {p.roles.join(", ")}
+                                                        {may_grant.then(|| view! {
+                                                            <label class="inline-check">
+                                                                <input type="checkbox" aria-label=format!("May manage users: {email_for_labels}") prop:checked=manage_users
+                                                                    on:change=move |_| grant(Privilege::ManageUsers, !manage_users)/>
+                                                                "manages users"
+                                                            </label>
+                                                        })}
+                                                    </td>
+                                                    <td class="num">{p.services}</td>
+                                                    <td>
+                                                        <input type="checkbox" aria-label=format!("Download privileges for {}", p.email) prop:checked=download
+                                                            disabled=!may_manage on:change=move |_| grant(Privilege::Download, !download)/>
+                                                    </td>
                                                     <td class="row-actions">
                                                         {may_manage.then(|| view! {
                                                             <button type="button" class="link" on:click=move |_| dialog.set(Some(Dialog::EditAccess(id)))>"Edit Access"</button>

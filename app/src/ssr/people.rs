@@ -22,11 +22,12 @@ pub async fn require_user_manager(pool: &PgPool, actor: &Actor) -> Result<(Uuid,
     }
 }
 
-type Row = (Uuid, String, String, String, bool, bool, bool, i64, bool);
+type Row = (Uuid, String, String, String, bool, bool, bool, i64, bool, bool);
 
 pub async fn list(pool: &PgPool, actor: &Actor, search: &str, page: u32) -> Result<PeoplePage, AppError> {
     let (company_id, _) = actor.person().ok_or(AppError::NotFound)?;
-    let may_manage = roles::load_viewer(pool, actor).await?.may_manage_users;
+    let viewer = roles::load_viewer(pool, actor).await?;
+    let may_manage = viewer.may_manage_users;
     let pattern = format!("%{}%", search.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
     let total: i64 = sqlx::query_scalar(
         "select count(*) from people p where p.company_id = $1 and p.status <> 'removed'
@@ -43,7 +44,7 @@ pub async fn list(pool: &PgPool, actor: &Actor, search: &str, page: u32) -> Resu
                 exists (select 1 from contracts c where c.company_id = p.company_id and c.manager_id = p.id),
                 exists (select 1 from serial_numbers s where s.company_id = p.company_id and s.coordinator_id = p.id),
                 (select count(*) from service_assignments a where a.company_id = p.company_id and a.person_id = p.id),
-                p.may_download or p.may_manage_users
+                p.may_download, p.may_manage_users
            from people p
           where p.company_id = $1 and p.status <> 'removed'
             and (p.email ilike $2 or p.first_name || ' ' || p.last_name ilike $2)
@@ -59,9 +60,10 @@ pub async fn list(pool: &PgPool, actor: &Actor, search: &str, page: u32) -> Resu
     Ok(PeoplePage {
         total: total as u64,
         may_manage,
+        may_grant_manage_users: viewer.is_contract_manager(),
         rows: rows
             .into_iter()
-            .map(|(id, email, name, status, open_invitation, is_cm, is_sc, services, privileged)| {
+            .map(|(id, email, name, status, open_invitation, is_cm, is_sc, services, may_download, may_manage_users)| {
                 let mut roles = Vec::new();
                 if is_cm {
                     roles.push("Contract Manager".to_string());
@@ -77,8 +79,8 @@ pub async fn list(pool: &PgPool, actor: &Actor, search: &str, page: u32) -> Resu
                     (_, true) => PersonStatus::Invited,
                     _ => PersonStatus::InvitationExpired,
                 };
-                let removable = !is_cm && !is_sc && services == 0 && !privileged;
-                PersonRow { id, email, name, status, roles, services, removable }
+                let removable = !is_cm && !is_sc && services == 0 && !may_download && !may_manage_users;
+                PersonRow { id, email, name, status, roles, services, removable, may_download, may_manage_users }
             })
             .collect(),
     })
@@ -279,4 +281,59 @@ pub async fn remove(pool: &PgPool, actor: &Actor, person: Uuid) -> Result<String
     .await?;
     tx.commit().await?;
     Ok(format!("{name} was removed."))
+}
+
+/// R4, R5: grants or revokes one privilege, with its audit event.
+pub async fn set_privilege(pool: &PgPool, actor: &Actor, person: Uuid, privilege: shared::people::Privilege, granted: bool) -> Result<String, AppError> {
+    use shared::people::Privilege;
+    let (company_id, manager) = require_user_manager(pool, actor).await?;
+    let viewer = roles::load_viewer(pool, actor).await?;
+    let mut tx = pool.begin().await?;
+    let row: Option<(String, bool)> = sqlx::query_as(
+        "select p.first_name || ' ' || p.last_name,
+                exists (select 1 from serial_numbers s where s.company_id = p.company_id and s.coordinator_id = p.id)
+           from people p where p.company_id = $1 and p.id = $2 and p.status <> 'removed' for update of p",
+    )
+    .bind(company_id)
+    .bind(person)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (name, is_sc) = row.ok_or(AppError::NotFound)?;
+    let column = match privilege {
+        Privilege::ManageUsers => {
+            if !viewer.is_contract_manager() {
+                return Err(AppError::Forbidden);
+            }
+            if granted && !is_sc {
+                return Err(AppError::invalid("Person", format!("{name} is not a Software Coordinator: only SCs are given the right to manage users")));
+            }
+            "may_manage_users"
+        }
+        Privilege::Download => "may_download",
+    };
+    sqlx::query(&format!("update people set {column} = $3, updated_at = now() where company_id = $1 and id = $2"))
+        .bind(company_id)
+        .bind(person)
+        .bind(granted)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "insert into audit_events (company_id, id, actor_person_id, action, entity, entity_id, after)
+         values ($1, gen_random_uuid(), $2, $3, 'person', $4, jsonb_build_object($5::text, $6))",
+    )
+    .bind(company_id)
+    .bind(manager)
+    .bind(if granted { "privilege.grant" } else { "privilege.revoke" })
+    .bind(person)
+    .bind(column)
+    .bind(granted)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(match (privilege, granted) {
+        (Privilege::ManageUsers, true) => format!("{name} may now manage users."),
+        (Privilege::ManageUsers, false) => format!("{name} may no longer manage users."),
+        (Privilege::Download, true) => format!("{name} now has download privileges."),
+        (Privilege::Download, false) => format!("{name} no longer has download privileges."),
+    })
 }
