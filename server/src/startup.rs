@@ -55,6 +55,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/auth/login", post(web::login::sign_in))
         .route("/auth/logout", post(web::login::sign_out))
         .route("/auth/accept", post(web::login::accept_invitation))
+        .route("/export/people", axum::routing::get(web::export::people_csv))
         .route("/api/{*fn_name}", post(server_fn_handler))
         .leptos_routes_with_context(&state, routes, move || provide_context(pool.clone()), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

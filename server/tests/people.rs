@@ -196,3 +196,20 @@ async fn r5_a_user_manager_grants_download_privileges_and_others_cannot(pool: Pg
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(count(&pool, "select count(*) from audit_events where action = 'privilege.grant'").await, 1);
 }
+
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn the_users_list_exports_to_csv_for_signed_in_people_only(pool: PgPool) {
+    seed_small(&pool).await;
+    let app = app(pool.clone());
+    let anonymous = send(&app, get("/export/people", None)).await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+    let cookie = sign_in(&app, CM).await;
+    let reply = send(&app, get("/export/people", Some(&cookie))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let lines: Vec<&str> = reply.body.lines().collect();
+    assert_eq!(lines[0], "Name,Email,Status,Role,Cloud services,Download privileges");
+    assert_eq!(lines.len(), 1 + 38, "everyone of Acme, no one else");
+    assert!(reply.body.contains("\"cm@acme.example\",\"Active\",\"Contract Manager\""));
+    assert!(!reply.body.contains("globex"));
+}

@@ -60,7 +60,10 @@ pub fn ManageUsersPage() -> impl IntoView {
                         <label for="people-q">"Search"</label>
                         <input id="people-q" type="search" name="q" value=move || search.get() placeholder="Name or email"/>
                     </div>
-                    <div class="field actions"><button type="submit">"Find"</button></div>
+                    <div class="field actions">
+                        <button type="submit">"Find"</button>
+                        <a href="/export/people" download="people.csv" rel="external">"Export to CSV"</a>
+                    </div>
                 </div>
             </Form>
             <Transition fallback=|| view! { <p>"Loading people…"</p> }>

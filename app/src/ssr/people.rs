@@ -37,6 +37,16 @@ pub async fn list(pool: &PgPool, actor: &Actor, search: &str, page: u32) -> Resu
     .bind(&pattern)
     .fetch_one(pool)
     .await?;
+    let rows = rows(pool, company_id, &pattern, PAGE_SIZE, (page.max(1) as i64 - 1) * PAGE_SIZE).await?;
+    Ok(PeoplePage {
+        total: total as u64,
+        may_manage,
+        may_grant_manage_users: viewer.is_contract_manager(),
+        rows,
+    })
+}
+
+async fn rows(pool: &PgPool, company_id: Uuid, pattern: &str, limit: i64, offset: i64) -> Result<Vec<PersonRow>, AppError> {
     let rows: Vec<Row> = sqlx::query_as(
         "select p.id, p.email, p.first_name || ' ' || p.last_name, p.status,
                 exists (select 1 from invitations i where i.company_id = p.company_id and i.person_id = p.id
@@ -52,38 +62,39 @@ pub async fn list(pool: &PgPool, actor: &Actor, search: &str, page: u32) -> Resu
           limit $3 offset $4",
     )
     .bind(company_id)
-    .bind(&pattern)
-    .bind(PAGE_SIZE)
-    .bind((page.max(1) as i64 - 1) * PAGE_SIZE)
+    .bind(pattern)
+    .bind(limit)
+    .bind(offset)
     .fetch_all(pool)
     .await?;
-    Ok(PeoplePage {
-        total: total as u64,
-        may_manage,
-        may_grant_manage_users: viewer.is_contract_manager(),
-        rows: rows
-            .into_iter()
-            .map(|(id, email, name, status, open_invitation, is_cm, is_sc, services, may_download, may_manage_users)| {
-                let mut roles = Vec::new();
-                if is_cm {
-                    roles.push("Contract Manager".to_string());
-                }
-                if is_sc {
-                    roles.push("Software Coordinator".to_string());
-                }
-                if roles.is_empty() {
-                    roles.push("User".to_string());
-                }
-                let status = match (status.as_str(), open_invitation) {
-                    ("active", _) => PersonStatus::Active,
-                    (_, true) => PersonStatus::Invited,
-                    _ => PersonStatus::InvitationExpired,
-                };
-                let removable = !is_cm && !is_sc && services == 0 && !may_download && !may_manage_users;
-                PersonRow { id, email, name, status, roles, services, removable, may_download, may_manage_users }
-            })
-            .collect(),
-    })
+    Ok(rows
+        .into_iter()
+        .map(|(id, email, name, status, open_invitation, is_cm, is_sc, services, may_download, may_manage_users)| {
+            let mut roles = Vec::new();
+            if is_cm {
+                roles.push("Contract Manager".to_string());
+            }
+            if is_sc {
+                roles.push("Software Coordinator".to_string());
+            }
+            if roles.is_empty() {
+                roles.push("User".to_string());
+            }
+            let status = match (status.as_str(), open_invitation) {
+                ("active", _) => PersonStatus::Active,
+                (_, true) => PersonStatus::Invited,
+                _ => PersonStatus::InvitationExpired,
+            };
+            let removable = !is_cm && !is_sc && services == 0 && !may_download && !may_manage_users;
+            PersonRow { id, email, name, status, roles, services, removable, may_download, may_manage_users }
+        })
+        .collect())
+}
+
+/// Everyone of the caller's company, for the CSV export.
+pub async fn everyone(pool: &PgPool, actor: &Actor) -> Result<Vec<PersonRow>, AppError> {
+    let (company_id, _) = actor.person().ok_or(AppError::NotFound)?;
+    rows(pool, company_id, "%", i64::MAX, 0).await
 }
 
 /// R15: Save & Continue adds the person and invites them.

@@ -1,6 +1,7 @@
 //! The web layer around the Leptos app: sessions, same-origin checks, sign-in and sign-out.
 
 pub mod cookies;
+pub mod export;
 pub mod login;
 pub mod same_origin;
 pub mod session;
