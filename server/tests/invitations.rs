@@ -91,3 +91,33 @@ async fn only_user_managers_resend_or_read_the_mailbox(pool: PgPool) {
     let cm = sign_in(&app, CM).await;
     assert_eq!(call(&app, "dev/mailbox", Some(&cm), json!({})).await.status, StatusCode::OK);
 }
+
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn r17_expiring_and_expired_invitations_are_listed_and_renewed_in_bulk(pool: PgPool) {
+    seed_small(&pool).await;
+    let app = app(pool.clone());
+    let cm = sign_in(&app, CM).await;
+    let list: Vec<shared::people::ExpiringInvitation> =
+        serde_json::from_str(&call(&app, "invitations/expiring", Some(&cm), json!({})).await.body).unwrap();
+    let emails: Vec<&str> = list.iter().map(|i| i.email.as_str()).collect();
+    // The demo: invited01-04 sent 100 days ago (expired), invited05 80 days ago (10 days left),
+    // invited06-08 10 days ago (80 days left).
+    assert_eq!(emails, ["invited01@acme.example", "invited02@acme.example", "invited03@acme.example", "invited04@acme.example", "invited05@acme.example"]);
+    assert!(list[..4].iter().all(|i| i.expired) && !list[4].expired);
+
+    let people: Vec<uuid::Uuid> = list[..2].iter().map(|i| i.person_id).collect();
+    let reply = call(&app, "invitations/resend-many", Some(&cm), json!({ "people": people })).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(reply.body.contains("2 new invitations were sent"));
+    let fresh: i64 = sqlx::query_scalar(
+        "select count(*) from invitations where person_id = any($1) and revoked_at is null and expires_at > now() + interval '89 days'",
+    )
+    .bind(&people)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(fresh, 2);
+    let after: Vec<shared::people::ExpiringInvitation> =
+        serde_json::from_str(&call(&app, "invitations/expiring", Some(&cm), json!({})).await.body).unwrap();
+    assert_eq!(after.len(), 3, "the renewed two are no longer listed");
+}

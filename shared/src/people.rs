@@ -112,3 +112,13 @@ pub struct ServiceAccess {
 pub fn seats_of(quantity: i64) -> i64 {
     3 * quantity.max(0)
 }
+
+/// An invitation that expires within 14 days or already expired (R17), for renewal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpiringInvitation {
+    pub person_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub expires_on: String,
+    pub expired: bool,
+}

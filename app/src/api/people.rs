@@ -88,3 +88,17 @@ pub async fn set_privilege(person: uuid::Uuid, privilege: shared::people::Privil
     use crate::ssr::{people, pool, require_actor, respond};
     respond(async { people::set_privilege(&pool()?, &require_actor()?, person, privilege, granted).await }.await)
 }
+
+/// Invitations expiring within 14 days, or expired (R17).
+#[server(prefix = "/api", endpoint = "invitations/expiring", input = server_fn::codec::Json)]
+pub async fn expiring_invitations() -> Result<Vec<shared::people::ExpiringInvitation>, AppError> {
+    use crate::ssr::{invitations, pool, require_actor, respond};
+    respond(async { invitations::expiring(&pool()?, &require_actor()?).await }.await)
+}
+
+/// Resend invitation to every selected person (R17).
+#[server(prefix = "/api", endpoint = "invitations/resend-many", input = server_fn::codec::Json)]
+pub async fn resend_invitations(people: Vec<uuid::Uuid>) -> Result<String, AppError> {
+    use crate::ssr::{invitations, pool, require_actor, respond};
+    respond(async { invitations::resend_many(&pool()?, &require_actor()?, &people).await }.await)
+}

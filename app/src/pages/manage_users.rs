@@ -1,4 +1,7 @@
-use crate::api::{add_person, bulk_add_people, list_people, person_access, preview_bulk_add, remove_person, resend_invitation, save_access, set_privilege};
+use crate::api::{
+    add_person, bulk_add_people, expiring_invitations, list_people, person_access, preview_bulk_add, remove_person, resend_invitation,
+    resend_invitations, save_access, set_privilege,
+};
 use crate::components::{Console, ErrorBanner, OutcomeBanner};
 use crate::format::thousands;
 use crate::AppError;
@@ -75,6 +78,7 @@ pub fn ManageUsersPage() -> impl IntoView {
                             let page = page_number.get_untracked() as u64;
                             let q = search.get_untracked();
                             let at = move |n: u64| format!("/management/users?q={}&page={n}", shared::products::url::encode_component(&q));
+                            let renewals = list.may_manage;
                             view! {
                                 {list.may_manage.then(|| view! {
                                     <div role="toolbar" aria-label="Add people" class="toolbar">
@@ -150,6 +154,7 @@ pub fn ManageUsersPage() -> impl IntoView {
                                     <span>{format!("Page {page} of {pages}")}</span>
                                     {(page < pages).then(|| view! { <a href=at(page + 1) rel="next">"Next page"</a> })}
                                 </nav>
+                                {renewals.then(|| view! { <ExpiringInvitations refresh outcome/> })}
                             }.into_any()
                         }
                     }
@@ -369,5 +374,54 @@ fn EditAccessDialog(person: uuid::Uuid, on_done: Callback<String>, on_close: Cal
                 </div>
             </div>
         </div>
+    }
+}
+
+/// R17: invitations that expire within 14 days or have expired, renewed in bulk.
+#[component]
+fn ExpiringInvitations(refresh: RwSignal<u32>, outcome: RwSignal<Option<Result<String, AppError>>>) -> impl IntoView {
+    let list = Resource::new(move || refresh.get(), |_| expiring_invitations());
+    let picked: RwSignal<std::collections::BTreeSet<uuid::Uuid>> = RwSignal::new(Default::default());
+    let resend = move || {
+        let people: Vec<uuid::Uuid> = picked.get_untracked().into_iter().collect();
+        spawn_local(async move {
+            outcome.set(Some(resend_invitations(people).await));
+            picked.set(Default::default());
+            refresh.update(|n| *n += 1);
+        });
+    };
+    view! {
+        <section class="panel" aria-labelledby="renew-title">
+            <h2 id="renew-title">"Invitations to renew"</h2>
+            <p class="muted">"Invitations expire after 90 days. These expire within 14 days or already have."</p>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Err(error) => view! { <ErrorBanner error/> }.into_any(),
+                        Ok(rows) if rows.is_empty() => view! { <p>"No invitation needs renewing."</p> }.into_any(),
+                        Ok(rows) => view! {
+                            <table aria-label="Invitations to renew">
+                                <thead><tr><th scope="col"><span class="sr-only">"Select"</span></th><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Expires"</th></tr></thead>
+                                <tbody>
+                                    {rows.into_iter().map(|r| {
+                                        let id = r.person_id;
+                                        view! {
+                                            <tr>
+                                                <td><input type="checkbox" aria-label=format!("Select {}", r.email)
+                                                    prop:checked=move || picked.with(|p| p.contains(&id))
+                                                    on:change=move |_| picked.update(|p| if !p.remove(&id) { p.insert(id); })/></td>
+                                                <td>{r.name}</td><td>{r.email}</td>
+                                                <td>{if r.expired { format!("expired {}", r.expires_on) } else { r.expires_on }}</td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            <button type="button" disabled=move || picked.with(|p| p.is_empty()) on:click=move |_| resend()>"Resend invitation"</button>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }

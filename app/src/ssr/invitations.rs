@@ -213,3 +213,59 @@ pub async fn resend(pool: &sqlx::PgPool, actor: &super::Actor, person: Uuid) -> 
     tx.commit().await?;
     Ok(format!("A new invitation was sent to {first} {last}; the old link no longer works."))
 }
+
+/// Invited people whose newest invitation expires within 14 days or has expired (R17).
+pub async fn expiring(pool: &sqlx::PgPool, actor: &super::Actor) -> Result<Vec<shared::people::ExpiringInvitation>, AppError> {
+    let (company_id, _) = super::people::require_user_manager(pool, actor).await?;
+    let rows: Vec<(Uuid, String, String, String, bool)> = sqlx::query_as(
+        "select p.id, p.first_name || ' ' || p.last_name, p.email, to_char(i.expires_at, 'YYYY-MM-DD'), i.expires_at <= now()
+           from people p
+           join lateral (select expires_at from invitations i
+                          where i.company_id = p.company_id and i.person_id = p.id and i.revoked_at is null
+                          order by i.created_at desc limit 1) i on true
+          where p.company_id = $1 and p.status = 'invited' and i.expires_at < now() + interval '14 days'
+          order by i.expires_at, p.email",
+    )
+    .bind(company_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(person_id, name, email, expires_on, expired)| shared::people::ExpiringInvitation { person_id, name, email, expires_on, expired })
+        .collect())
+}
+
+/// Resend invitation for many people at once: their open links die, each gets a new one valid 90
+/// days, in one transaction with set-based statements (R17).
+pub async fn resend_many(pool: &sqlx::PgPool, actor: &super::Actor, people: &[Uuid]) -> Result<String, AppError> {
+    let (company_id, manager) = super::people::require_user_manager(pool, actor).await?;
+    let mut tx = pool.begin().await?;
+    let invitees: Vec<(Uuid, String, String)> = sqlx::query_as(
+        "select id, email, first_name from people where company_id = $1 and id = any($2) and status = 'invited' order by id for update",
+    )
+    .bind(company_id)
+    .bind(people)
+    .fetch_all(&mut *tx)
+    .await?;
+    if invitees.is_empty() {
+        return Err(AppError::invalid("Selection", "holds nobody who is still invited"));
+    }
+    let ids: Vec<Uuid> = invitees.iter().map(|p| p.0).collect();
+    sqlx::query("update invitations set revoked_at = now() where company_id = $1 and person_id = any($2) and accepted_at is null and revoked_at is null")
+        .bind(company_id)
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await?;
+    invite_many(&mut tx, company_id, &invitees, manager).await?;
+    sqlx::query(
+        "insert into audit_events (company_id, id, actor_person_id, action, entity, entity_id)
+         select $1, gen_random_uuid(), $2, 'person.resend_invitation', 'person', p from unnest($3::uuid[]) as p",
+    )
+    .bind(company_id)
+    .bind(manager)
+    .bind(&ids)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(format!("{} new invitations were sent; the old links no longer work.", ids.len()))
+}
