@@ -66,7 +66,7 @@ pub async fn invite_many(
     Ok(())
 }
 
-/// Records an invitation and queues its email; returns the token of the link.
+/// Invites one person (a link and its email).
 pub async fn invite(
     tx: &mut Transaction<'_, Postgres>,
     company_id: Uuid,
@@ -74,37 +74,21 @@ pub async fn invite(
     email: &Email,
     name: &PersonName,
     invited_by: Uuid,
-) -> Result<String, AppError> {
-    let token = new_token();
-    let inviter: String = sqlx::query_scalar("select first_name || ' ' || last_name from people where company_id = $1 and id = $2")
-        .bind(company_id)
-        .bind(invited_by)
-        .fetch_one(&mut **tx)
-        .await?;
+) -> Result<(), AppError> {
+    invite_many(tx, company_id, &[(person_id, email.as_str().to_string(), name.first.clone())], invited_by).await
+}
+
+/// Every open link of these people stops working.
+pub async fn revoke_open(tx: &mut Transaction<'_, Postgres>, company_id: Uuid, people: &[Uuid]) -> Result<(), AppError> {
     sqlx::query(
-        "insert into invitations (company_id, id, person_id, token_hash, expires_at)
-         values ($1, $2, $3, $4, now() + make_interval(days => $5))",
+        "update invitations set revoked_at = now()
+          where company_id = $1 and person_id = any($2) and accepted_at is null and revoked_at is null",
     )
     .bind(company_id)
-    .bind(Uuid::new_v4())
-    .bind(person_id)
-    .bind(token_hash(&token))
-    .bind(VALID_DAYS)
+    .bind(people)
     .execute(&mut **tx)
     .await?;
-    let body = invitation_body(&name.first, &inviter, &token);
-    sqlx::query(
-        "insert into outgoing_emails (company_id, id, to_address, subject, body_text)
-         values ($1, $2, $3, $4, $5)",
-    )
-    .bind(company_id)
-    .bind(Uuid::new_v4())
-    .bind(email.as_str())
-    .bind(SUBJECT)
-    .bind(body)
-    .execute(&mut **tx)
-    .await?;
-    Ok(token)
+    Ok(())
 }
 
 pub async fn link_state(pool: &sqlx::PgPool, token: &str) -> Result<shared::people::InvitationLink, AppError> {
@@ -193,25 +177,26 @@ pub async fn resend(pool: &sqlx::PgPool, actor: &super::Actor, person: Uuid) -> 
     if status != "invited" {
         return Err(AppError::Conflict(format!("{first} {last} already accepted; there is nothing to resend.")));
     }
-    sqlx::query("update invitations set revoked_at = now() where company_id = $1 and person_id = $2 and accepted_at is null and revoked_at is null")
-        .bind(company_id)
-        .bind(person)
-        .execute(&mut *tx)
-        .await?;
-    let email_parsed = Email::parse(&email).map_err(|e| AppError::Invalid(shared::FieldErrors(vec![e])))?;
-    let name = PersonName { first: first.clone(), last: last.clone() };
-    invite(&mut tx, company_id, person, &email_parsed, &name, manager).await?;
+    renew(&mut tx, company_id, manager, &[(person, email, first.clone())]).await?;
+    tx.commit().await?;
+    Ok(format!("A new invitation was sent to {first} {last}; the old link no longer works."))
+}
+
+/// Revokes the people's open links and invites them anew, with an audit event each.
+async fn renew(tx: &mut Transaction<'_, Postgres>, company_id: Uuid, manager: Uuid, invitees: &[(Uuid, String, String)]) -> Result<(), AppError> {
+    let ids: Vec<Uuid> = invitees.iter().map(|p| p.0).collect();
+    revoke_open(tx, company_id, &ids).await?;
+    invite_many(tx, company_id, invitees, manager).await?;
     sqlx::query(
         "insert into audit_events (company_id, id, actor_person_id, action, entity, entity_id)
-         values ($1, gen_random_uuid(), $2, 'person.resend_invitation', 'person', $3)",
+         select $1, gen_random_uuid(), $2, 'person.resend_invitation', 'person', p from unnest($3::uuid[]) as p",
     )
     .bind(company_id)
     .bind(manager)
-    .bind(person)
-    .execute(&mut *tx)
+    .bind(&ids)
+    .execute(&mut **tx)
     .await?;
-    tx.commit().await?;
-    Ok(format!("A new invitation was sent to {first} {last}; the old link no longer works."))
+    Ok(())
 }
 
 /// Invited people whose newest invitation expires within 14 days or has expired (R17).
@@ -250,22 +235,7 @@ pub async fn resend_many(pool: &sqlx::PgPool, actor: &super::Actor, people: &[Uu
     if invitees.is_empty() {
         return Err(AppError::invalid("Selection", "holds nobody who is still invited"));
     }
-    let ids: Vec<Uuid> = invitees.iter().map(|p| p.0).collect();
-    sqlx::query("update invitations set revoked_at = now() where company_id = $1 and person_id = any($2) and accepted_at is null and revoked_at is null")
-        .bind(company_id)
-        .bind(&ids)
-        .execute(&mut *tx)
-        .await?;
-    invite_many(&mut tx, company_id, &invitees, manager).await?;
-    sqlx::query(
-        "insert into audit_events (company_id, id, actor_person_id, action, entity, entity_id)
-         select $1, gen_random_uuid(), $2, 'person.resend_invitation', 'person', p from unnest($3::uuid[]) as p",
-    )
-    .bind(company_id)
-    .bind(manager)
-    .bind(&ids)
-    .execute(&mut *tx)
-    .await?;
+    renew(&mut tx, company_id, manager, &invitees).await?;
     tx.commit().await?;
-    Ok(format!("{} new invitations were sent; the old links no longer work.", ids.len()))
+    Ok(format!("{} new invitations were sent; the old links no longer work.", invitees.len()))
 }

@@ -97,6 +97,43 @@ pub async fn everyone(pool: &PgPool, actor: &Actor) -> Result<Vec<PersonRow>, Ap
     rows(pool, company_id, "%", i64::MAX, 0).await
 }
 
+/// Refuses an email someone of the company already has (compared case-insensitively), naming them.
+pub async fn refuse_known(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>, company_id: Uuid, email: &Email) -> Result<(), AppError> {
+    let known: Option<String> = sqlx::query_scalar(
+        "select first_name || ' ' || last_name from people where company_id = $1 and lower(email) = lower($2)",
+    )
+    .bind(company_id)
+    .bind(email.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    match known {
+        Some(existing) => Err(AppError::invalid("Email", format!("belongs to {existing}, already known to your company"))),
+        None => Ok(()),
+    }
+}
+
+/// Adds a new person, invited (R15, R17); used by Add and by Assign to a new person (R10).
+pub async fn create_invited(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    company_id: Uuid,
+    email: &Email,
+    name: &PersonName,
+    invited_by: Uuid,
+) -> Result<Uuid, AppError> {
+    refuse_known(tx, company_id, email).await?;
+    let id = Uuid::new_v4();
+    sqlx::query("insert into people (company_id, id, email, first_name, last_name, status) values ($1, $2, $3, $4, $5, 'invited')")
+        .bind(company_id)
+        .bind(id)
+        .bind(email.as_str())
+        .bind(&name.first)
+        .bind(&name.last)
+        .execute(&mut **tx)
+        .await?;
+    invitations::invite(tx, company_id, id, email, name, invited_by).await?;
+    Ok(id)
+}
+
 /// R15: Save & Continue adds the person and invites them.
 pub async fn add(pool: &PgPool, actor: &Actor, email: &str, first: &str, last: &str) -> Result<String, AppError> {
     let (company_id, person_id) = require_user_manager(pool, actor).await?;
@@ -111,26 +148,7 @@ pub async fn add(pool: &PgPool, actor: &Actor, email: &str, first: &str, last: &
     };
     let (Some(email), Some(name)) = (email, name) else { return Err(AppError::Invalid(errors)) };
     let mut tx = pool.begin().await?;
-    let known: Option<String> = sqlx::query_scalar(
-        "select first_name || ' ' || last_name from people where company_id = $1 and lower(email) = lower($2)",
-    )
-    .bind(company_id)
-    .bind(email.as_str())
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(existing) = known {
-        return Err(AppError::invalid("Email", format!("belongs to {existing}, already known to your company")));
-    }
-    let id = Uuid::new_v4();
-    sqlx::query("insert into people (company_id, id, email, first_name, last_name, status) values ($1, $2, $3, $4, $5, 'invited')")
-        .bind(company_id)
-        .bind(id)
-        .bind(email.as_str())
-        .bind(&name.first)
-        .bind(&name.last)
-        .execute(&mut *tx)
-        .await?;
-    invitations::invite(&mut tx, company_id, id, &email, &name, person_id).await?;
+    let id = create_invited(&mut tx, company_id, &email, &name, person_id).await?;
     audit_added(&mut tx, company_id, person_id, &[id], "person.add").await?;
     tx.commit().await?;
     Ok(format!("{} was added and invited.", name.full()))
@@ -275,11 +293,7 @@ pub async fn remove(pool: &PgPool, actor: &Actor, person: Uuid) -> Result<String
         .bind(person)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("update invitations set revoked_at = now() where company_id = $1 and person_id = $2 and accepted_at is null and revoked_at is null")
-        .bind(company_id)
-        .bind(person)
-        .execute(&mut *tx)
-        .await?;
+    invitations::revoke_open(&mut tx, company_id, &[person]).await?;
     sqlx::query("delete from sessions where company_id = $1 and person_id = $2").bind(company_id).bind(person).execute(&mut *tx).await?;
     sqlx::query(
         "insert into audit_events (company_id, id, actor_person_id, action, entity, entity_id, before, after)

@@ -397,36 +397,11 @@ async fn resolve_assignee(
         Assignee::New { email, first_name, last_name } => {
             let email = Email::parse(email).map_err(|e| AppError::Invalid(shared::FieldErrors(vec![e])))?;
             let name = PersonName::parse(first_name, last_name).map_err(|e| AppError::Invalid(shared::FieldErrors(e)))?;
-            let known: Option<String> = sqlx::query_scalar(
-                "select first_name || ' ' || last_name from people where company_id = $1 and lower(email) = lower($2)",
-            )
-            .bind(access.company_id)
-            .bind(email.as_str())
-            .fetch_optional(&mut **tx)
-            .await?;
-            if let Some(existing) = known {
-                return Err(AppError::invalid(
-                    "Email",
-                    format!("belongs to {existing}, already known to your company: choose them from the list instead"),
-                ));
-            }
-            let label = format!("{} <{}> (new, will be invited)", name.full(), email);
             if !create {
-                return Ok((None, label));
+                super::people::refuse_known(tx, access.company_id, &email).await?;
+                return Ok((None, format!("{} <{}> (new, will be invited)", name.full(), email)));
             }
-            let person = Uuid::new_v4();
-            sqlx::query(
-                "insert into people (company_id, id, email, first_name, last_name, status)
-                 values ($1, $2, $3, $4, $5, 'invited')",
-            )
-            .bind(access.company_id)
-            .bind(person)
-            .bind(email.as_str())
-            .bind(&name.first)
-            .bind(&name.last)
-            .execute(&mut **tx)
-            .await?;
-            super::invitations::invite(tx, access.company_id, person, &email, &name, access.actor_person).await?;
+            let person = super::people::create_invited(tx, access.company_id, &email, &name, access.actor_person).await?;
             Ok((Some(person), name.full()))
         }
     }
