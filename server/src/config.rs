@@ -1,6 +1,7 @@
 //! Settings from the environment, each with a default that works on a developer's machine.
 
 use app::ssr::auth::SessionPolicy;
+use crate::mail::{MailSettings, RetryPolicy};
 use std::time::Duration;
 
 /// The private cluster `scripts/pg` starts when no DATABASE_URL is given (README, "The database").
@@ -17,6 +18,9 @@ pub struct Config {
     /// Failed sign-ins allowed per email within `login_window` before further tries are refused.
     pub login_max_failures: usize,
     pub login_window: Duration,
+    /// SMTP delivery of the outbox; `None` (no SMTP_URL) keeps emails in the outbox and shows them
+    /// on the development mailbox page.
+    pub mail: Option<MailSettings>,
 }
 
 fn env_or<T: std::str::FromStr>(key: &str, default: T) -> Result<T, String> {
@@ -38,8 +42,36 @@ impl Config {
             cookie_secure: env_or("COOKIE_SECURE", false)?,
             login_max_failures: env_or("LOGIN_MAX_FAILURES", 5)?,
             login_window: Duration::from_secs(60 * env_or("LOGIN_WINDOW_MINUTES", 15)?),
+            mail: mail_from_env()?,
         })
     }
+}
+
+fn mail_from_env() -> Result<Option<MailSettings>, String> {
+    let url: String = env_or("SMTP_URL", String::new())?;
+    if url.is_empty() {
+        return Ok(None);
+    }
+    // Links in delivered emails must work from the recipient's mailbox, so they need the host.
+    let public: String = env_or("SEATKEEPER_PUBLIC_URL", String::new())?;
+    if !(public.starts_with("https://") || public.starts_with("http://")) {
+        return Err("SMTP_URL is set, so SEATKEEPER_PUBLIC_URL must say where the console is reached (https://...), for the links in emails".into());
+    }
+    let defaults = RetryPolicy::default();
+    let max_attempts: i32 = env_or("SMTP_MAX_ATTEMPTS", defaults.max_attempts)?;
+    if max_attempts < 1 {
+        return Err(format!("SMTP_MAX_ATTEMPTS={max_attempts} must be at least 1"));
+    }
+    Ok(Some(MailSettings {
+        url,
+        from: env_or("SMTP_FROM", "Seatkeeper <seatkeeper@localhost>".to_string())?,
+        poll: Duration::from_millis(env_or("SMTP_POLL_MS", 2000)?),
+        retry: RetryPolicy {
+            first_delay: Duration::from_secs(env_or("SMTP_RETRY_SECONDS", defaults.first_delay.as_secs())?),
+            max_delay: defaults.max_delay,
+            max_attempts,
+        },
+    }))
 }
 
 /// The URL with its password replaced, fit for a message.

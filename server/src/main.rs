@@ -51,10 +51,19 @@ async fn run(args: &[String]) -> Result<(), String> {
 }
 
 async fn serve(config: &Config) -> Result<(), String> {
+    // A wrong SMTP setting is reported before anything else starts.
+    let mailer = config.mail.as_ref().map(server::mail::Mailer::new).transpose()?;
     let pool = database::connect(config).await?;
     database::migrate(&pool).await?;
     let leptos = get_configuration(None).map_err(|e| format!("reading the Leptos settings failed: {e}"))?;
     let addr = leptos.leptos_options.site_addr;
+    match (mailer, &config.mail) {
+        (Some(mailer), Some(settings)) => {
+            tracing::info!("delivering email over SMTP ({})", server::config::redact(&settings.url));
+            tokio::spawn(server::mail::run(pool.clone(), mailer, settings.poll));
+        }
+        _ => tracing::info!("SMTP_URL is not set: emails stay in the outbox, readable at /dev/mailbox"),
+    }
     let router = build_router(AppState::new(pool, leptos.leptos_options, config));
 
     use axum::serve::ListenerExt;

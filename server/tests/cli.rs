@@ -38,3 +38,33 @@ fn an_unknown_command_is_refused_with_the_usage() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("usage: server"));
 }
+
+#[test]
+fn smtp_without_a_public_url_is_refused_because_links_in_emails_would_not_work() {
+    let output = Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("migrate")
+        .env("SMTP_URL", "smtp://127.0.0.1:25")
+        .env_remove("SEATKEEPER_PUBLIC_URL")
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("SEATKEEPER_PUBLIC_URL must say where the console is reached"));
+}
+
+#[test]
+fn a_malformed_smtp_sender_is_named_at_start() {
+    let output = Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("serve")
+        .env("SMTP_URL", "smtp://127.0.0.1:25")
+        .env("SEATKEEPER_PUBLIC_URL", "https://seats.example.com")
+        .env("SMTP_FROM", "not an address")
+        .env("DATABASE_URL", "postgres://someone:secret@127.0.0.1:1/nowhere")
+        .env("DATABASE_WAIT_SECS", "1")
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("SMTP_FROM=\"not an address\" is not an email address"), "{stderr}");
+}
