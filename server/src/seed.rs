@@ -88,6 +88,9 @@ struct Company {
     invited: u32,
     /// (contract number, manager: 0 = first CM, 1 = second CM, serials or None for the main one)
     contracts: &'static [(&'static str, u32, Option<u32>)],
+    /// One serial of the small licence (`SMALL_LICENCE`, quantity 1: three seats, R19) on the last
+    /// contract, so the seat cap can be reached by hand and by the end-to-end tests.
+    small_licence: Option<&'static str>,
 }
 
 const COMPANIES: [Company; 2] = [
@@ -99,6 +102,7 @@ const COMPANIES: [Company; 2] = [
         users: 24,
         invited: 8,
         contracts: &[("110000001", 0, None), ("110000002", 0, Some(150)), ("110000003", 1, Some(150))],
+        small_licence: None,
     },
     Company {
         number: 2,
@@ -108,11 +112,13 @@ const COMPANIES: [Company; 2] = [
         users: 10,
         invited: 3,
         contracts: &[("220000001", 0, Some(200)), ("220000002", 0, Some(50))],
+        small_licence: Some("777-29000001"),
     },
 ];
 
-/// The catalogue: (name, release, licence type, cloud services).
-const PRODUCTS: [(&str, &str, &str, &[&str]); 7] = [
+/// The catalogue: (name, release, licence type, cloud services). Generated serials rotate through the
+/// first `ROTATION`; the last product is the small licence, placed by hand.
+const PRODUCTS: [(&str, &str, &str, &[&str]); 8] = [
     ("AutoCAD", "2026", "single-user", &[]),
     ("AutoCAD", "2025", "single-user", &[]),
     ("Revit", "2026", "multi-user", &["Cloud storage", "Cloud rendering"]),
@@ -120,7 +126,10 @@ const PRODUCTS: [(&str, &str, &str, &[&str]); 7] = [
     ("Civil 3D", "2026", "network", &[]),
     ("3ds Max", "2026", "network", &[]),
     ("Fusion", "2026", "multi-user", &["Cloud storage", "Generative design"]),
+    ("ReCap Pro", "2026", "multi-user", &["Reality capture"]),
 ];
+const ROTATION: u32 = 7;
+const SMALL_LICENCE: u32 = 8;
 
 struct PersonRow {
     id: Uuid,
@@ -277,7 +286,7 @@ async fn seed_company(
 
     let managers = [people[0].id, people[1].id];
     let coordinators: Vec<Uuid> = people[2..2 + company.coordinators as usize].iter().map(|p| p.id).collect();
-    let products: Vec<Uuid> = (1..=PRODUCTS.len() as u32).map(|n| id(PRODUCT, n)).collect();
+    let products: Vec<Uuid> = (1..=ROTATION).map(|n| id(PRODUCT, n)).collect();
     let mut total = 0u64;
     for (index, (number, manager, serials)) in company.contracts.iter().enumerate() {
         let contract_id = id(CONTRACT, company.number * 100 + index as u32 + 1);
@@ -327,6 +336,21 @@ async fn seed_company(
             eprintln!();
         }
         total += count as u64;
+    }
+
+    if let Some(serial) = company.small_licence {
+        let (last, _, _) = company.contracts.len().checked_sub(1).map(|i| company.contracts[i]).expect("a contract");
+        sqlx::query(
+            "insert into serial_numbers (company_id, id, serial, contract_id, product_id, quantity, group_name)
+             select $1, md5($2)::uuid, $2, c.id, $3, 1, 'Scanning' from contracts c where c.company_id = $1 and c.contract_number = $4",
+        )
+        .bind(company_id)
+        .bind(serial)
+        .bind(id(PRODUCT, SMALL_LICENCE))
+        .bind(last)
+        .execute(&mut **tx)
+        .await?;
+        total += 1;
     }
 
     // Cloud storage of the company's first multi-user serial of quantity 4 (12 seats, R19) for the

@@ -82,7 +82,7 @@ async fn r19_a_licence_serves_three_people_and_the_fourth_is_refused_with_the_nu
     assert_eq!(save(&app, &cm, id_of(&pool, "user10@acme.example").await, &services).await.status, StatusCode::OK);
     let reply = save(&app, &cm, id_of(&pool, "user14@acme.example").await, &services[..1]).await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
-    assert!(reply.body.contains("all 3 seats are taken (1 licences on 1 multi-user serials, 3 users each)"), "{}", reply.body);
+    assert!(reply.body.contains("all 3 seats are taken (1 licence on 1 multi-user serial, 3 users each)"), "{}", reply.body);
     let seated: i64 = sqlx::query_scalar("select count(distinct person_id) from service_assignments sa join cloud_services cs on cs.id = sa.service_id join products p on p.id = cs.product_id where p.name = 'Fusion'")
         .fetch_one(&pool)
         .await

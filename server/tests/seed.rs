@@ -72,6 +72,13 @@ async fn the_demo_has_two_companies_every_role_licence_type_and_expired_invitati
     // Every coordinator of a serial belongs to the serial's company (R25); the schema ensures it,
     // and the generator must not trip over it.
     assert_eq!(count("select count(distinct company_id) from contracts").await, 2);
+    // The small licence the seat-cap end-to-end test fills: one serial of quantity 1, Globex only.
+    assert_eq!(
+        count("select count(*) from serial_numbers s join products p on p.id = s.product_id
+                where p.name = 'ReCap Pro' and s.quantity = 1 and s.serial = '777-29000001'").await,
+        1
+    );
+    assert_eq!(count("select count(*) from serial_numbers s join products p on p.id = s.product_id where p.name = 'ReCap Pro'").await, 1);
 }
 
 #[sqlx::test(migrator = "migrations::MIGRATOR")]

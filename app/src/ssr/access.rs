@@ -129,11 +129,12 @@ pub async fn set_access(pool: &PgPool, actor: &Actor, person: Uuid, wanted: &[Uu
             .map(|s| s.0);
         let Some(serial) = seat else {
             let licences: i64 = serials.iter().map(|s| s.1).sum();
+            let plural = |n: usize, word: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") };
             return Err(AppError::Conflict(format!(
-                "{label}: all {} seats are taken ({} licences on {} multi-user serials, 3 users each). Nothing was changed.",
+                "{label}: all {} seats are taken ({} on {}, 3 users each). Nothing was changed.",
                 seats_of(licences),
-                licences,
-                serials.len()
+                plural(licences as usize, "licence"),
+                plural(serials.len(), "multi-user serial")
             )));
         };
         sqlx::query(
