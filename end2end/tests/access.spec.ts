@@ -46,7 +46,7 @@ test("Edit Access assigns all up to the seat cap and is refused one past it, wit
   await bulk.getByLabel("People").fill(people.map((email, i) => `Seat${i + 1} Taker <${email}>`).join("; "));
   await bulk.getByRole("button", { name: "Preview" }).click();
   await bulk.getByRole("button", { name: "Add 4 people" }).click();
-  await expect(page.getByRole("status")).toContainText("4 people were added and invited");
+  await expect(page.getByRole("status")).toHaveText("4 people were added and invited.");
 
   await openUsers(page, String(stamp));
   let dialog = await editAccess(page, people[0]);

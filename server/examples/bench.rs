@@ -6,6 +6,8 @@
 //!   bare in psql, and their ratio.
 //! - The Products list: a filtered, sorted page of the 100,000-serial contract, sequentially (p50,
 //!   p99) and through the whole HTTP router under concurrent load (throughput, p50, p99).
+//! - Bulk Add (issue 5): 5,000 entries previewed and then added and invited, each through the whole
+//!   HTTP router (session, same-origin check, server function, JSON in and out).
 
 use app::ssr::products::{self, ContractAccess};
 use app::ssr::Actor;
@@ -263,4 +265,50 @@ async fn main() {
         percentile(all.clone(), 0.5),
         percentile(all, 0.99)
     );
+
+    bulk_add(&router, &cookie).await;
+}
+
+/// Bulk Add of 5,000 entries (the most one submission takes, R16): the preview, then the confirmed
+/// add (people, invitations, outbox emails and audit events in one transaction), timed as the
+/// server's time to answer each request.
+async fn bulk_add(router: &axum::Router, cookie: &str) {
+    const ENTRIES: usize = 5_000;
+    let call = |endpoint: &'static str, text: String| {
+        let request = Request::post(format!("/api/{endpoint}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::COOKIE, cookie)
+            .body(Body::from(serde_json::json!({ "text": text }).to_string()))
+            .unwrap();
+        let router = router.clone();
+        async move {
+            let started = Instant::now();
+            let response = router.oneshot(request).await.unwrap();
+            let status = response.status();
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            assert!(status.is_success(), "{endpoint}: {status} {}", String::from_utf8_lossy(&body));
+            (ms(started.elapsed()), body.len())
+        }
+    };
+    let (mut previews, mut adds) = (Vec::new(), Vec::new());
+    let mut preview_bytes = 0;
+    for run in 0..RUNS {
+        // Names with and without a display name, as a pasted address list has them.
+        let text = (0..ENTRIES)
+            .map(|i| if i % 2 == 0 { format!("Bench{i} Person{run} <bench{run}.{i}@acme.example>") } else { format!("bench{run}.{i}@acme.example") })
+            .collect::<Vec<_>>()
+            .join(";\n");
+        let (preview, bytes) = call("people/bulk-preview", text.clone()).await;
+        previews.push(preview);
+        preview_bytes = bytes;
+        adds.push(call("people/bulk-add", text).await.0);
+    }
+    let (preview, add) = (median(previews), median(adds));
+    println!("\n### Bulk Add: {ENTRIES} new people in one submission (median of {RUNS} runs; ms)\n");
+    println!("Through the HTTP router in process; each run adds {ENTRIES} new people, with their invitations and emails.\n");
+    println!("| step | server ms |");
+    println!("| --- | ---: |");
+    println!("| Preview (parse, classify against the company's people; {} KB of JSON back) | {preview:.1} |", preview_bytes / 1024);
+    println!("| Add and invite (one transaction: people, invitations, outbox, audit) | {add:.1} |");
+    println!("| both, end to end | {:.1} |", preview + add);
 }

@@ -243,9 +243,13 @@ pub async fn bulk_add(pool: &PgPool, actor: &Actor, text: &str) -> Result<String
     invitations::invite_many(&mut tx, company_id, &invitees, person_id).await?;
     audit_added(&mut tx, company_id, person_id, &ids, "person.bulk_add").await?;
     tx.commit().await?;
-    let skipped = rows.len() - to_add.len();
+    let skipped = match rows.len() - to_add.len() {
+        0 => String::new(),
+        1 => "; 1 entry was left out".to_string(),
+        n => format!("; {n} entries were left out"),
+    };
     let people = if to_add.len() == 1 { "person was" } else { "people were" };
-    Ok(format!("{} {people} added and invited; {skipped} entries were left out.", to_add.len()))
+    Ok(format!("{} {people} added and invited{skipped}.", to_add.len()))
 }
 
 /// R20, R21: a person is removed only when nothing is assigned to them and they are neither a CM nor
