@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { hydrated, signIn } from "./support";
+import { accounts, hydrated, signIn } from "./support";
 
 // Classic User Management, first part (issue 5): Add and Bulk Add. Each test makes its own people,
 // with addresses no other test uses.
@@ -149,4 +149,39 @@ test("Edit Access assigns every service with the Assign box; removal waits until
   await page.getByRole("dialog", { name: "Edit Access" }).getByRole("button", { name: "Save" }).click();
   await expect(page.getByRole("status")).toContainText("0 added, 6 removed.");
   await expect(row.getByRole("button", { name: `Remove ${email}` })).toBeVisible();
+});
+
+test("the users list filters by status and role, and the filters live in the URL", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/management/users");
+  await hydrated(page);
+  const email = `filter.${Date.now()}@acme.example`;
+  await page.getByRole("button", { name: "Add", exact: true }).click();
+  const dialog = page.getByRole("dialog", { name: "Add a person" });
+  await dialog.getByLabel("Email").fill(email);
+  await dialog.getByLabel("First name").fill("Fil");
+  await dialog.getByLabel("Last name").fill("Ter");
+  await dialog.getByRole("button", { name: "Save & Continue" }).click();
+  await expect(page.getByRole("status")).toHaveText("Fil Ter was added and invited.");
+
+  const people = page.getByRole("table", { name: "People" });
+  await page.getByLabel("Search").fill(email);
+  await page.getByLabel("Status").selectOption({ label: "Invited" });
+  await page.getByRole("button", { name: "Find" }).click();
+  await expect(page).toHaveURL(/status=invited/);
+  await expect(people.getByRole("row").filter({ hasText: email })).toContainText("Invited");
+
+  await page.getByLabel("Status").selectOption({ label: "Active" });
+  await page.getByRole("button", { name: "Find" }).click();
+  await expect(page).toHaveURL(/status=active/);
+  await expect(people.getByRole("cell", { name: "Nobody matches these filters." })).toBeVisible();
+
+  // A link carries the filters: reloading shows the same list, the form says which filters are on.
+  await page.goto(`/management/users?q=${encodeURIComponent(accounts.contractManager)}&role=cm`);
+  await hydrated(page);
+  await expect(page.getByLabel("Role")).toHaveValue("cm");
+  await expect(people.getByRole("row").filter({ hasText: accounts.contractManager })).toContainText("Contract Manager");
+  await page.getByLabel("Role").selectOption({ label: "User" });
+  await page.getByRole("button", { name: "Find" }).click();
+  await expect(people.getByRole("cell", { name: "Nobody matches these filters." })).toBeVisible();
 });

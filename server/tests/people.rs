@@ -5,7 +5,7 @@ mod common;
 use axum::http::StatusCode;
 use common::*;
 use serde_json::json;
-use shared::people::{BulkAddOutcome, BulkAddPreview, PeoplePage, PersonStatus};
+use shared::people::{BulkAddOutcome, BulkAddPreview, PeopleFilter, PeoplePage, PersonStatus, RoleFilter};
 use sqlx::PgPool;
 
 async fn count(pool: &PgPool, sql: &str) -> i64 {
@@ -30,7 +30,7 @@ async fn r14_only_a_cm_or_an_sc_with_the_right_manages_users(pool: PgPool) {
         let local = who.split('@').next().unwrap();
         let reply = call(&app, "people/add", Some(&cookie), add(&format!("new.{local}@acme.example"), "New", "Person")).await;
         assert_eq!(reply.status, expected, "{who}: {}", reply.body);
-        let list: PeoplePage = serde_json::from_str(&call(&app, "people/list", Some(&cookie), json!({ "search": "", "page": 1 })).await.body).unwrap();
+        let list: PeoplePage = serde_json::from_str(&call(&app, "people/list", Some(&cookie), json!({ "filter": PeopleFilter::default(), "page": 1 })).await.body).unwrap();
         assert_eq!(list.may_manage, expected == StatusCode::OK, "{who} sees the list, read-only unless allowed");
     }
     assert_eq!(count(&pool, "select count(*) from people where email like 'new.%'").await, 2);
@@ -106,7 +106,7 @@ async fn the_list_shows_statuses_roles_and_only_the_own_company(pool: PgPool) {
     seed_small(&pool).await;
     let app = app(pool.clone());
     let cookie = sign_in(&app, CM).await;
-    let list: PeoplePage = serde_json::from_str(&call(&app, "people/list", Some(&cookie), json!({ "search": "", "page": 1 })).await.body).unwrap();
+    let list: PeoplePage = serde_json::from_str(&call(&app, "people/list", Some(&cookie), json!({ "filter": PeopleFilter::default(), "page": 1 })).await.body).unwrap();
     assert_eq!(list.total, 38);
     let by_email = |e: &str| list.rows.iter().find(|r| r.email == e).unwrap().clone();
     assert!(by_email(CM).roles.contains(&"Contract Manager".to_string()));
@@ -115,7 +115,7 @@ async fn the_list_shows_statuses_roles_and_only_the_own_company(pool: PgPool) {
     assert_eq!(by_email("invited08@acme.example").status, PersonStatus::Invited);
     assert!(list.rows.iter().all(|r| r.email.ends_with("@acme.example")), "R25");
 
-    let found: PeoplePage = serde_json::from_str(&call(&app, "people/list", Some(&cookie), json!({ "search": "USER0", "page": 1 })).await.body).unwrap();
+    let found: PeoplePage = serde_json::from_str(&call(&app, "people/list", Some(&cookie), json!({ "filter": PeopleFilter { search: "USER0".into(), ..PeopleFilter::default() }, "page": 1 })).await.body).unwrap();
     assert_eq!(found.total, 9);
 }
 
@@ -139,7 +139,7 @@ async fn r20_r21_removal_is_refused_while_anything_remains_and_says_what(pool: P
         assert_eq!(reply.status, StatusCode::CONFLICT, "{email}");
         assert!(reply.body.contains(remains), "{email}: {}", reply.body);
     }
-    let list: PeoplePage = serde_json::from_str(&call(&app, "people/list", Some(&cookie), json!({ "search": "", "page": 1 })).await.body).unwrap();
+    let list: PeoplePage = serde_json::from_str(&call(&app, "people/list", Some(&cookie), json!({ "filter": PeopleFilter::default(), "page": 1 })).await.body).unwrap();
     let removable = |e: &str| list.rows.iter().find(|r| r.email == e).unwrap().removable;
     assert!(!removable(CM) && !removable("sc2@acme.example") && !removable("user01@acme.example") && removable("user09@acme.example"));
 
@@ -212,4 +212,49 @@ async fn the_users_list_exports_to_csv_for_signed_in_people_only(pool: PgPool) {
     assert_eq!(lines.len(), 1 + 38, "everyone of Acme, no one else");
     assert!(reply.body.contains("\"cm@acme.example\",\"Active\",\"Contract Manager\""));
     assert!(!reply.body.contains("globex"));
+}
+
+async fn listed(app: &axum::Router, cookie: &str, filter: PeopleFilter) -> Vec<String> {
+    let reply = call(app, "people/list", Some(cookie), json!({ "filter": filter, "page": 1 })).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let page: PeoplePage = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(page.total as usize, page.rows.len(), "one page holds them all here");
+    let mut emails: Vec<String> = page.rows.into_iter().map(|r| r.email).collect();
+    emails.sort();
+    emails
+}
+
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn the_users_list_filters_by_status_role_and_cloud_services_and_exports_what_it_shows(pool: PgPool) {
+    seed_small(&pool).await;
+    let app = app(pool.clone());
+    let cookie = sign_in(&app, CM).await;
+    let with = |f: fn(&mut PeopleFilter)| {
+        let mut filter = PeopleFilter::default();
+        f(&mut filter);
+        filter
+    };
+    let acme = |names: &[&str]| names.iter().map(|n| format!("{n}@acme.example")).collect::<Vec<_>>();
+    let numbered = |prefix: &str, range: std::ops::RangeInclusive<u32>| range.map(|i| format!("{prefix}{i:02}@acme.example")).collect::<Vec<_>>();
+
+    // The demo's first four invitations were sent 100 days ago (R17: expired after 90).
+    assert_eq!(listed(&app, &cookie, with(|f| f.status = Some(PersonStatus::InvitationExpired))).await, numbered("invited", 1..=4));
+    assert_eq!(listed(&app, &cookie, with(|f| f.status = Some(PersonStatus::Invited))).await, numbered("invited", 5..=8));
+    assert_eq!(listed(&app, &cookie, with(|f| f.role = Some(RoleFilter::ContractManager))).await, acme(&["cm2", "cm"]));
+    assert_eq!(
+        listed(&app, &cookie, with(|f| { f.role = Some(RoleFilter::SoftwareCoordinator); f.status = Some(PersonStatus::Active) })).await,
+        acme(&["sc1", "sc2", "sc3", "sc4"])
+    );
+    assert_eq!(listed(&app, &cookie, with(|f| f.with_services = Some(true))).await, numbered("user", 1..=8));
+    assert_eq!(
+        listed(&app, &cookie, with(|f| { f.search = "user".into(); f.role = Some(RoleFilter::User); f.with_services = Some(false) })).await,
+        numbered("user", 9..=24)
+    );
+
+    // The CSV has what the list shows.
+    let reply = send(&app, get("/export/people?status=expired", Some(&cookie))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let lines: Vec<&str> = reply.body.lines().collect();
+    assert_eq!(lines.len(), 1 + 4, "{}", reply.body);
+    assert!(lines[1..].iter().all(|l| l.contains("\"Invitation expired\"")), "{}", reply.body);
 }

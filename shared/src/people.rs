@@ -37,6 +37,159 @@ pub struct PersonRow {
     pub may_manage_users: bool,
 }
 
+/// Which people the users list shows: a search and three filters, all carried in the page's URL.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeopleFilter {
+    /// Part of a name or an email.
+    pub search: String,
+    pub status: Option<PersonStatus>,
+    pub role: Option<RoleFilter>,
+    /// `Some(true)`: people with at least one cloud service; `Some(false)`: people with none.
+    pub with_services: Option<bool>,
+}
+
+/// The role column's values, as a filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RoleFilter {
+    ContractManager,
+    SoftwareCoordinator,
+    /// Neither a CM nor an SC.
+    User,
+}
+
+impl RoleFilter {
+    pub const ALL: [Self; 3] = [Self::ContractManager, Self::SoftwareCoordinator, Self::User];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::ContractManager => "cm",
+            Self::SoftwareCoordinator => "sc",
+            Self::User => "user",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ContractManager => "Contract Manager",
+            Self::SoftwareCoordinator => "Software Coordinator",
+            Self::User => "User",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.key() == key)
+    }
+}
+
+impl PersonStatus {
+    pub const ALL: [Self; 3] = [Self::Active, Self::Invited, Self::InvitationExpired];
+
+    /// The status's value in a URL.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Invited => "invited",
+            Self::InvitationExpired => "expired",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == key)
+    }
+}
+
+impl PeopleFilter {
+    /// Reads `q`, `status`, `role` and `services` (`with` / `without`); unknown values mean "any",
+    /// so an edited or outdated link still shows a list.
+    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> Self {
+        Self {
+            search: get("q").unwrap_or_default().trim().to_string(),
+            status: get("status").as_deref().and_then(PersonStatus::from_key),
+            role: get("role").as_deref().and_then(RoleFilter::from_key),
+            with_services: match get("services").as_deref() {
+                Some("with") => Some(true),
+                Some("without") => Some(false),
+                _ => None,
+            },
+        }
+    }
+
+    /// The query string (without `?`) of this filter at `page`; filters left at "any" are left out.
+    pub fn to_query(&self, page: u64) -> String {
+        let mut parts = Vec::new();
+        if !self.search.is_empty() {
+            parts.push(format!("q={}", crate::products::url::encode_component(&self.search)));
+        }
+        if let Some(status) = self.status {
+            parts.push(format!("status={}", status.key()));
+        }
+        if let Some(role) = self.role {
+            parts.push(format!("role={}", role.key()));
+        }
+        if let Some(with) = self.with_services {
+            parts.push(format!("services={}", if with { "with" } else { "without" }));
+        }
+        if page > 1 {
+            parts.push(format!("page={page}"));
+        }
+        parts.join("&")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+#[cfg(test)]
+mod filter_tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn percent_decode(text: &str) -> String {
+        let bytes = text.as_bytes();
+        let (mut out, mut i) = (Vec::new(), 0);
+        while i < bytes.len() {
+            if bytes[i] == b'%' && i + 2 < bytes.len() {
+                out.push(u8::from_str_radix(&text[i + 1..i + 3], 16).unwrap());
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    fn parse(query: &str) -> PeopleFilter {
+        let params: HashMap<String, String> = query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_string(), percent_decode(v)))
+            .collect();
+        PeopleFilter::from_params(|key| params.get(key).cloned())
+    }
+
+    #[test]
+    fn a_filter_survives_its_url() {
+        let filter = PeopleFilter {
+            search: "ann & lee".into(),
+            status: Some(PersonStatus::InvitationExpired),
+            role: Some(RoleFilter::User),
+            with_services: Some(false),
+        };
+        let query = filter.to_query(3);
+        assert_eq!(query, "q=ann%20%26%20lee&status=expired&role=user&services=without&page=3");
+        assert_eq!(parse(&query), filter);
+    }
+
+    #[test]
+    fn unknown_values_mean_any_and_any_is_left_out_of_the_url() {
+        let filter = parse("status=asleep&role=boss&services=maybe&q=");
+        assert!(filter.is_empty());
+        assert_eq!(filter.to_query(1), "");
+    }
+}
+
 /// The privileges a CM (R4) or a user manager (R5) grants and revokes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Privilege {

@@ -3,12 +3,12 @@
 use crate::AppError;
 use leptos::prelude::*;
 use leptos::server_fn;
-use shared::people::{BulkAddPreview, PeoplePage};
+use shared::people::{BulkAddPreview, PeopleFilter, PeoplePage};
 
 #[server(prefix = "/api", endpoint = "people/list", input = server_fn::codec::Json)]
-pub async fn list_people(search: String, page: u32) -> Result<PeoplePage, AppError> {
+pub async fn list_people(filter: PeopleFilter, page: u32) -> Result<PeoplePage, AppError> {
     use crate::ssr::{people, pool, require_actor, respond};
-    respond(async { people::list(&pool()?, &require_actor()?, &search, page).await }.await)
+    respond(async { people::list(&pool()?, &require_actor()?, &filter, page).await }.await)
 }
 
 /// Add, then Save & Continue: the person is added and invited (R15).

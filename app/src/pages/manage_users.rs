@@ -11,7 +11,7 @@ use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
-use shared::people::{BulkAddOutcome, BulkAddPreview, PersonStatus, Privilege};
+use shared::people::{BulkAddOutcome, BulkAddPreview, PeopleFilter, PersonStatus, Privilege, RoleFilter};
 use shared::FieldErrors;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,10 +26,13 @@ enum Dialog {
 #[component]
 pub fn ManageUsersPage() -> impl IntoView {
     let query = use_query_map();
-    let search = Memo::new(move |_| query.read().get("q").unwrap_or_default());
+    let filter = Memo::new(move |_| {
+        let query = query.read();
+        PeopleFilter::from_params(|key| query.get(key))
+    });
     let page_number = Memo::new(move |_| query.read().get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1));
     let refresh = RwSignal::new(0u32);
-    let people = Resource::new(move || (search.get(), page_number.get(), refresh.get()), |(q, page, _)| list_people(q, page));
+    let people = Resource::new(move || (filter.get(), page_number.get(), refresh.get()), |(filter, page, _)| list_people(filter, page));
     let dialog: RwSignal<Option<Dialog>> = RwSignal::new(None);
     let outcome: RwSignal<Option<Result<String, AppError>>> = RwSignal::new(None);
     let done = Callback::new(move |message: String| {
@@ -61,11 +64,37 @@ pub fn ManageUsersPage() -> impl IntoView {
                 <div class="filters" role="search" aria-label="Find people">
                     <div class="field">
                         <label for="people-q">"Search"</label>
-                        <input id="people-q" type="search" name="q" value=move || search.get() placeholder="Name or email"/>
+                        <input id="people-q" type="search" name="q" value=move || filter.with(|f| f.search.clone()) placeholder="Name or email"/>
+                    </div>
+                    <div class="field">
+                        <label for="people-status">"Status"</label>
+                        <select id="people-status" name="status">
+                            <option value="" selected=move || filter.with(|f| f.status.is_none())>"All statuses"</option>
+                            {PersonStatus::ALL.into_iter().map(|status| view! {
+                                <option value=status.key() selected=move || filter.with(|f| f.status == Some(status))>{status.label()}</option>
+                            }).collect_view()}
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="people-role">"Role"</label>
+                        <select id="people-role" name="role">
+                            <option value="" selected=move || filter.with(|f| f.role.is_none())>"All roles"</option>
+                            {RoleFilter::ALL.into_iter().map(|role| view! {
+                                <option value=role.key() selected=move || filter.with(|f| f.role == Some(role))>{role.label()}</option>
+                            }).collect_view()}
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="people-services">"Cloud services"</label>
+                        <select id="people-services" name="services">
+                            <option value="" selected=move || filter.with(|f| f.with_services.is_none())>"Any"</option>
+                            <option value="with" selected=move || filter.with(|f| f.with_services == Some(true))>"With cloud services"</option>
+                            <option value="without" selected=move || filter.with(|f| f.with_services == Some(false))>"Without"</option>
+                        </select>
                     </div>
                     <div class="field actions">
                         <button type="submit">"Find"</button>
-                        <a href="/export/people" download="people.csv" rel="external">"Export to CSV"</a>
+                        <a href=move || format!("/export/people?{}", filter.with(|f| f.to_query(1))) download="people.csv" rel="external">"Export to CSV"</a>
                     </div>
                 </div>
             </Form>
@@ -76,8 +105,9 @@ pub fn ManageUsersPage() -> impl IntoView {
                         Ok(list) => {
                             let pages = list.total.div_ceil(50).max(1);
                             let page = page_number.get_untracked() as u64;
-                            let q = search.get_untracked();
-                            let at = move |n: u64| format!("/management/users?q={}&page={n}", shared::products::url::encode_component(&q));
+                            let shown = filter.get_untracked();
+                            let nobody = if shown.is_empty() { "Nobody is here yet." } else { "Nobody matches these filters." };
+                            let at = move |n: u64| format!("/management/users?{}", shown.to_query(n));
                             let renewals = list.may_manage;
                             view! {
                                 {list.may_manage.then(|| view! {
@@ -93,7 +123,7 @@ pub fn ManageUsersPage() -> impl IntoView {
                                         <th scope="col"><span class="sr-only">"Actions"</span></th>
                                     </tr></thead>
                                     <tbody>
-                                        {list.rows.is_empty().then(|| view! { <tr><td colspan="7" class="empty">"Nobody matches this search."</td></tr> })}
+                                        {list.rows.is_empty().then(|| view! { <tr><td colspan="7" class="empty">{nobody}</td></tr> })}
                                         {list.rows.into_iter().map(|p| {
                                             let id = p.id;
                                             let invited = p.status != PersonStatus::Active && list.may_manage;

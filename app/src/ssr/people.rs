@@ -4,7 +4,7 @@
 use super::{invitations, roles, Actor};
 use crate::AppError;
 use shared::bulk_add::{parse_bulk, Entry, NewPerson};
-use shared::people::{BulkAddOutcome, BulkAddPreview, BulkAddRow, PeoplePage, PersonRow, PersonStatus};
+use shared::people::{BulkAddOutcome, BulkAddPreview, BulkAddRow, PeopleFilter, PeoplePage, PersonRow, PersonStatus};
 use shared::{Email, FieldErrors, PersonName};
 use sqlx::PgPool;
 use std::collections::HashMap;
@@ -24,20 +24,40 @@ pub async fn require_user_manager(pool: &PgPool, actor: &Actor) -> Result<(Uuid,
 
 type Row = (Uuid, String, String, String, bool, bool, bool, i64, bool, bool);
 
-pub async fn list(pool: &PgPool, actor: &Actor, search: &str, page: u32) -> Result<PeoplePage, AppError> {
+/// The company's people with what the list shows of them, searched ($2) and filtered by status ($3),
+/// role ($4) and having cloud services ($5); `shown` is what the page and its count read.
+const SHOWN: &str = "
+    with listed as (
+        select p.id, p.email, p.first_name || ' ' || p.last_name as name, p.status, p.first_name, p.last_name,
+               exists (select 1 from invitations i where i.company_id = p.company_id and i.person_id = p.id
+                         and i.accepted_at is null and i.revoked_at is null and i.expires_at > now()) as open_invitation,
+               exists (select 1 from contracts c where c.company_id = p.company_id and c.manager_id = p.id) as is_cm,
+               exists (select 1 from serial_numbers s where s.company_id = p.company_id and s.coordinator_id = p.id) as is_sc,
+               (select count(*) from service_assignments a where a.company_id = p.company_id and a.person_id = p.id) as services,
+               p.may_download, p.may_manage_users
+          from people p
+         where p.company_id = $1 and p.status <> 'removed'
+           and (p.email ilike $2 or p.first_name || ' ' || p.last_name ilike $2)
+    ), shown as (
+        select * from listed
+         where ($3::text is null or $3 = case when status = 'active' then 'active' when open_invitation then 'invited' else 'expired' end)
+           and ($4::text is null or ($4 = 'cm' and is_cm) or ($4 = 'sc' and is_sc) or ($4 = 'user' and not is_cm and not is_sc))
+           and ($5::bool is null or (services > 0) = $5)
+    )";
+
+pub async fn list(pool: &PgPool, actor: &Actor, filter: &PeopleFilter, page: u32) -> Result<PeoplePage, AppError> {
     let (company_id, _) = actor.person().ok_or(AppError::NotFound)?;
     let viewer = roles::load_viewer(pool, actor).await?;
     let may_manage = viewer.may_manage_users;
-    let pattern = format!("%{}%", search.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-    let total: i64 = sqlx::query_scalar(
-        "select count(*) from people p where p.company_id = $1 and p.status <> 'removed'
-            and (p.email ilike $2 or p.first_name || ' ' || p.last_name ilike $2)",
-    )
-    .bind(company_id)
-    .bind(&pattern)
-    .fetch_one(pool)
-    .await?;
-    let rows = rows(pool, company_id, &pattern, PAGE_SIZE, (page.max(1) as i64 - 1) * PAGE_SIZE).await?;
+    let total: i64 = sqlx::query_scalar(&format!("{SHOWN} select count(*) from shown"))
+        .bind(company_id)
+        .bind(like_pattern(&filter.search))
+        .bind(filter.status.map(|s| s.key()))
+        .bind(filter.role.map(|r| r.key()))
+        .bind(filter.with_services)
+        .fetch_one(pool)
+        .await?;
+    let rows = rows(pool, company_id, filter, PAGE_SIZE, (page.max(1) as i64 - 1) * PAGE_SIZE).await?;
     Ok(PeoplePage {
         total: total as u64,
         may_manage,
@@ -46,23 +66,23 @@ pub async fn list(pool: &PgPool, actor: &Actor, search: &str, page: u32) -> Resu
     })
 }
 
-async fn rows(pool: &PgPool, company_id: Uuid, pattern: &str, limit: i64, offset: i64) -> Result<Vec<PersonRow>, AppError> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "select p.id, p.email, p.first_name || ' ' || p.last_name, p.status,
-                exists (select 1 from invitations i where i.company_id = p.company_id and i.person_id = p.id
-                          and i.accepted_at is null and i.revoked_at is null and i.expires_at > now()),
-                exists (select 1 from contracts c where c.company_id = p.company_id and c.manager_id = p.id),
-                exists (select 1 from serial_numbers s where s.company_id = p.company_id and s.coordinator_id = p.id),
-                (select count(*) from service_assignments a where a.company_id = p.company_id and a.person_id = p.id),
-                p.may_download, p.may_manage_users
-           from people p
-          where p.company_id = $1 and p.status <> 'removed'
-            and (p.email ilike $2 or p.first_name || ' ' || p.last_name ilike $2)
-          order by p.last_name, p.first_name, p.email
-          limit $3 offset $4",
-    )
+fn like_pattern(search: &str) -> String {
+    format!("%{}%", search.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
+}
+
+async fn rows(pool: &PgPool, company_id: Uuid, filter: &PeopleFilter, limit: i64, offset: i64) -> Result<Vec<PersonRow>, AppError> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "{SHOWN}
+         select id, email, name, status, open_invitation, is_cm, is_sc, services, may_download, may_manage_users
+           from shown
+          order by last_name, first_name, email
+          limit $6 offset $7"
+    ))
     .bind(company_id)
-    .bind(pattern)
+    .bind(like_pattern(&filter.search))
+    .bind(filter.status.map(|s| s.key()))
+    .bind(filter.role.map(|r| r.key()))
+    .bind(filter.with_services)
     .bind(limit)
     .bind(offset)
     .fetch_all(pool)
@@ -91,10 +111,10 @@ async fn rows(pool: &PgPool, company_id: Uuid, pattern: &str, limit: i64, offset
         .collect())
 }
 
-/// Everyone of the caller's company, for the CSV export.
-pub async fn everyone(pool: &PgPool, actor: &Actor) -> Result<Vec<PersonRow>, AppError> {
+/// Everyone of the caller's company the filter lets through, for the CSV export.
+pub async fn everyone(pool: &PgPool, actor: &Actor, filter: &PeopleFilter) -> Result<Vec<PersonRow>, AppError> {
     let (company_id, _) = actor.person().ok_or(AppError::NotFound)?;
-    rows(pool, company_id, "%", i64::MAX, 0).await
+    rows(pool, company_id, filter, i64::MAX, 0).await
 }
 
 /// Refuses an email someone of the company already has (compared case-insensitively), naming them.

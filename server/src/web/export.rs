@@ -1,8 +1,11 @@
-//! Export of the users list to CSV (issue 5): a download for spreadsheets, everyone of the company.
+//! Export of the users list to CSV (issue 5): a download for spreadsheets of everyone of the company
+//! the list's filters (the same URL parameters) let through.
 
 use crate::startup::AppState;
 use app::ssr::Actor;
-use axum::extract::State;
+use axum::extract::{Query, State};
+use shared::people::PeopleFilter;
+use std::collections::HashMap;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
@@ -13,9 +16,14 @@ fn cell(text: &str) -> String {
     format!("\"{}\"", guarded.replace('"', "\"\""))
 }
 
-pub async fn people_csv(State(state): State<AppState>, actor: Option<Extension<Actor>>) -> Response {
+pub async fn people_csv(
+    State(state): State<AppState>,
+    actor: Option<Extension<Actor>>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     let Some(Extension(actor)) = actor else { return StatusCode::UNAUTHORIZED.into_response() };
-    let people = match app::ssr::people::everyone(&state.pool, &actor).await {
+    let filter = PeopleFilter::from_params(|key| params.get(key).cloned());
+    let people = match app::ssr::people::everyone(&state.pool, &actor, &filter).await {
         Ok(people) => people,
         Err(error) => return (error.status(), error.to_string()).into_response(),
     };
