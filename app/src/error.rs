@@ -2,7 +2,6 @@
 //! causes are logged on the server with a reference id, and only that id travels (STYLE.md, Errors).
 
 use serde::{Deserialize, Serialize};
-use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use shared::FieldErrors;
 
@@ -47,7 +46,7 @@ impl AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    type Encoder = crate::api::codec::JsonText;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         Self::Transport(value.to_string())

@@ -3,12 +3,11 @@
 
 use crate::AppError;
 use leptos::prelude::*;
-use leptos::server_fn;
 use shared::coordinators::{AgentContract, CoordinatorsTab, RemovalImpact, SupportCase};
 use shared::shipping::ShippingLocation;
 use uuid::Uuid;
 
-#[server(prefix = "/api", endpoint = "coordinators/tab", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "coordinators/tab", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn load_coordinators_tab(contract_number: String) -> Result<CoordinatorsTab, AppError> {
     use crate::ssr::{coordinators, pool, products, require_actor, respond};
     respond(async {
@@ -21,7 +20,7 @@ pub async fn load_coordinators_tab(contract_number: String) -> Result<Coordinato
 }
 
 /// Sets one shipping location for every selected coordinator (R12).
-#[server(prefix = "/api", endpoint = "coordinators/shipping", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "coordinators/shipping", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn save_shipping(contract_number: String, people: Vec<Uuid>, location: ShippingLocation) -> Result<u64, AppError> {
     use crate::ssr::{coordinators, pool, products, require_actor, respond};
     respond(async {
@@ -34,7 +33,7 @@ pub async fn save_shipping(contract_number: String, people: Vec<Uuid>, location:
 }
 
 /// What Remove From All would do, for its confirmation (R13).
-#[server(prefix = "/api", endpoint = "coordinators/removal-impact", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "coordinators/removal-impact", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn preview_removal(contract_number: String, people: Vec<Uuid>) -> Result<Vec<RemovalImpact>, AppError> {
     use crate::ssr::{coordinators, pool, products, require_actor, respond};
     respond(async {
@@ -47,7 +46,7 @@ pub async fn preview_removal(contract_number: String, people: Vec<Uuid>) -> Resu
 }
 
 /// Remove From All (R13).
-#[server(prefix = "/api", endpoint = "coordinators/remove-from-all", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "coordinators/remove-from-all", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn remove_from_all(contract_number: String, people: Vec<Uuid>) -> Result<String, AppError> {
     use crate::ssr::{coordinators, pool, products, require_actor, respond};
     respond(async {
@@ -60,7 +59,7 @@ pub async fn remove_from_all(contract_number: String, people: Vec<Uuid>) -> Resu
 }
 
 /// The current CM asks the reseller to make someone else the CM (R7).
-#[server(prefix = "/api", endpoint = "contracts/request-manager-change", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "contracts/request-manager-change", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn request_manager_change(contract_number: String, proposed: Uuid, reason: String) -> Result<String, AppError> {
     use crate::ssr::{cases, pool, products, require_actor, respond};
     respond(async {
@@ -73,7 +72,7 @@ pub async fn request_manager_change(contract_number: String, proposed: Uuid, rea
 }
 
 /// The contracts a reseller agent serves (R7).
-#[server(prefix = "/api", endpoint = "reseller/contracts", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "reseller/contracts", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn agent_contracts() -> Result<Vec<AgentContract>, AppError> {
     use crate::ssr::{cases, pool, require_actor, respond};
     respond(async {
@@ -84,7 +83,7 @@ pub async fn agent_contracts() -> Result<Vec<AgentContract>, AppError> {
 }
 
 /// A reseller agent makes another person of the company the CM (R1, R7).
-#[server(prefix = "/api", endpoint = "reseller/change-manager", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "reseller/change-manager", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn change_manager(contract_id: Uuid, person: Uuid) -> Result<String, AppError> {
     use crate::ssr::{cases, pool, require_actor, respond};
     respond(async {
@@ -95,7 +94,7 @@ pub async fn change_manager(contract_id: Uuid, person: Uuid) -> Result<String, A
 }
 
 /// A reseller agent approves or declines a change-of-CM case (R7).
-#[server(prefix = "/api", endpoint = "reseller/resolve-case", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "reseller/resolve-case", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn resolve_case(case_id: Uuid, approve: bool) -> Result<String, AppError> {
     use crate::ssr::{cases, pool, require_actor, respond};
     respond(async {
@@ -106,7 +105,7 @@ pub async fn resolve_case(case_id: Uuid, approve: bool) -> Result<String, AppErr
 }
 
 /// The support cases the caller may see (R6).
-#[server(prefix = "/api", endpoint = "cases/list", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "cases/list", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn support_cases() -> Result<Vec<SupportCase>, AppError> {
     use crate::ssr::{cases, pool, require_actor, respond};
     respond(async {
@@ -117,7 +116,7 @@ pub async fn support_cases() -> Result<Vec<SupportCase>, AppError> {
 }
 
 /// A person of the company opens a support case (R6).
-#[server(prefix = "/api", endpoint = "cases/open", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "cases/open", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn open_case(subject: String, body: String) -> Result<Uuid, AppError> {
     use crate::ssr::{cases, pool, require_actor, respond};
     respond(async {

@@ -3,11 +3,10 @@
 
 use crate::AppError;
 use leptos::prelude::*;
-use leptos::server_fn;
 use shared::Viewer;
 
 /// The signed-in person or reseller agent with their roles (R1-R5), for the navigation.
-#[server(prefix = "/api", endpoint = "viewer", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "viewer", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn current_viewer() -> Result<Viewer, AppError> {
     use crate::ssr::{pool, require_actor, respond, roles};
     respond(async {
@@ -27,7 +26,7 @@ pub struct ContractSummary {
 }
 
 /// The contracts the signed-in person manages (Manage Software Coordinators).
-#[server(prefix = "/api", endpoint = "contracts/managed", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "contracts/managed", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn managed_contracts() -> Result<Vec<ContractSummary>, AppError> {
     use crate::ssr::{pool, products, require_actor, respond};
     respond(async {
@@ -42,7 +41,7 @@ pub async fn managed_contracts() -> Result<Vec<ContractSummary>, AppError> {
 }
 
 /// One page of a contract's serial numbers, filtered and sorted on the server.
-#[server(prefix = "/api", endpoint = "serials/page", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "serials/page", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn serials_page(query: ProductsQuery) -> Result<ProductsPage, AppError> {
     use crate::ssr::{pool, products, require_actor, respond};
     respond(async {
@@ -55,7 +54,7 @@ pub async fn serials_page(query: ProductsQuery) -> Result<ProductsPage, AppError
 }
 
 /// What a bulk action would change, before it is applied.
-#[server(prefix = "/api", endpoint = "serials/preview", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "serials/preview", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn preview_bulk(contract_number: String, selection: Selection, action: BulkAction) -> Result<Preview, AppError> {
     use crate::ssr::{pool, products, require_actor, respond};
     respond(async {
@@ -69,7 +68,7 @@ pub async fn preview_bulk(contract_number: String, selection: Selection, action:
 }
 
 /// Rename Group, Assign or Unassign every selected serial: one call, one transaction (R8).
-#[server(prefix = "/api", endpoint = "serials/apply", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "serials/apply", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn apply_bulk(contract_number: String, selection: Selection, action: BulkAction) -> Result<BulkOutcome, AppError> {
     use crate::ssr::{pool, products, require_actor, respond};
     respond(async {
@@ -82,7 +81,7 @@ pub async fn apply_bulk(contract_number: String, selection: Selection, action: B
 }
 
 /// Reverses one bulk change while nothing has touched its serials since.
-#[server(prefix = "/api", endpoint = "serials/undo", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "serials/undo", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn undo_bulk(contract_number: String, change_id: uuid::Uuid) -> Result<BulkOutcome, AppError> {
     use crate::ssr::{pool, products, require_actor, respond};
     respond(async {
@@ -95,7 +94,7 @@ pub async fn undo_bulk(contract_number: String, change_id: uuid::Uuid) -> Result
 }
 
 /// People of the company matching the text, for the Assign box.
-#[server(prefix = "/api", endpoint = "people/search", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "people/search", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn search_people(contract_number: String, text: String) -> Result<Vec<PersonOption>, AppError> {
     use crate::ssr::{pool, products, require_actor, respond};
     respond(async {
@@ -108,6 +107,7 @@ pub async fn search_people(contract_number: String, text: String) -> Result<Vec<
     .await)
 }
 
+pub mod codec;
 mod coordinators;
 pub use coordinators::*;
 mod people;

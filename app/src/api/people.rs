@@ -2,52 +2,51 @@
 
 use crate::AppError;
 use leptos::prelude::*;
-use leptos::server_fn;
 use shared::people::{BulkAddPreview, PeopleFilter, PeoplePage};
 
-#[server(prefix = "/api", endpoint = "people/list", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "people/list", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn list_people(filter: PeopleFilter, page: u32) -> Result<PeoplePage, AppError> {
     use crate::ssr::{people, pool, require_actor, respond};
     respond(async { people::list(&pool()?, &require_actor()?, &filter, page).await }.await)
 }
 
 /// Add, then Save & Continue: the person is added and invited (R15).
-#[server(prefix = "/api", endpoint = "people/add", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "people/add", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn add_person(email: String, first_name: String, last_name: String) -> Result<String, AppError> {
     use crate::ssr::{people, pool, require_actor, respond};
     respond(async { people::add(&pool()?, &require_actor()?, &email, &first_name, &last_name).await }.await)
 }
 
 /// Bulk Add, first step: what will happen to each entry; nothing is added (R16).
-#[server(prefix = "/api", endpoint = "people/bulk-preview", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "people/bulk-preview", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn preview_bulk_add(text: String) -> Result<BulkAddPreview, AppError> {
     use crate::ssr::{people, pool, require_actor, respond};
     respond(async { people::bulk_preview(&pool()?, &require_actor()?, &text).await }.await)
 }
 
 /// Bulk Add, confirmed: every valid new entry is added and invited in one transaction (R16).
-#[server(prefix = "/api", endpoint = "people/bulk-add", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "people/bulk-add", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn bulk_add_people(text: String) -> Result<String, AppError> {
     use crate::ssr::{people, pool, require_actor, respond};
     respond(async { people::bulk_add(&pool()?, &require_actor()?, &text).await }.await)
 }
 
 /// What an invitation link leads to; the token is the credential, so no session is needed.
-#[server(prefix = "/api", endpoint = "invitations/link", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "invitations/link", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn invitation_link(token: String) -> Result<shared::people::InvitationLink, AppError> {
     use crate::ssr::{invitations, pool, respond};
     respond(async { invitations::link_state(&pool()?, &token).await }.await)
 }
 
 /// Resend invitation: a new link, a new 90 days, the old link dead (R17).
-#[server(prefix = "/api", endpoint = "invitations/resend", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "invitations/resend", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn resend_invitation(person: uuid::Uuid) -> Result<String, AppError> {
     use crate::ssr::{invitations, pool, require_actor, respond};
     respond(async { invitations::resend(&pool()?, &require_actor()?, person).await }.await)
 }
 
 /// The development mailbox: what would have been sent, while no SMTP server is configured.
-#[server(prefix = "/api", endpoint = "dev/mailbox", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "dev/mailbox", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn dev_mailbox() -> Result<Vec<shared::people::SentEmail>, AppError> {
     use crate::ssr::{outbox, people, pool, require_actor, respond};
     respond(async {
@@ -62,42 +61,42 @@ pub async fn dev_mailbox() -> Result<Vec<shared::people::SentEmail>, AppError> {
 }
 
 /// Removes a person with nothing assigned who is neither CM nor SC (R20, R21).
-#[server(prefix = "/api", endpoint = "people/remove", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "people/remove", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn remove_person(person: uuid::Uuid) -> Result<String, AppError> {
     use crate::ssr::{people, pool, require_actor, respond};
     respond(async { people::remove(&pool()?, &require_actor()?, person).await }.await)
 }
 
 /// Edit Access: the cloud services of the company's multi-user serials and whether the person has each (R18).
-#[server(prefix = "/api", endpoint = "access/get", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "access/get", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn person_access(person: uuid::Uuid) -> Result<Vec<shared::people::ServiceAccess>, AppError> {
     use crate::ssr::{access, pool, require_actor, respond};
     respond(async { access::access_of(&pool()?, &require_actor()?, person).await }.await)
 }
 
 /// Edit Access, saved: exactly these services, within the seats of the licences (R18, R19).
-#[server(prefix = "/api", endpoint = "access/set", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "access/set", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn save_access(person: uuid::Uuid, services: Vec<uuid::Uuid>) -> Result<String, AppError> {
     use crate::ssr::{access, pool, require_actor, respond};
     respond(async { access::set_access(&pool()?, &require_actor()?, person, &services).await }.await)
 }
 
 /// Grants or revokes the right to manage users (R4, CM only) or download privileges (R5).
-#[server(prefix = "/api", endpoint = "people/privilege", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "people/privilege", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn set_privilege(person: uuid::Uuid, privilege: shared::people::Privilege, granted: bool) -> Result<String, AppError> {
     use crate::ssr::{people, pool, require_actor, respond};
     respond(async { people::set_privilege(&pool()?, &require_actor()?, person, privilege, granted).await }.await)
 }
 
 /// Invitations expiring within 14 days, or expired (R17).
-#[server(prefix = "/api", endpoint = "invitations/expiring", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "invitations/expiring", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn expiring_invitations() -> Result<Vec<shared::people::ExpiringInvitation>, AppError> {
     use crate::ssr::{invitations, pool, require_actor, respond};
     respond(async { invitations::expiring(&pool()?, &require_actor()?).await }.await)
 }
 
 /// Resend invitation to every selected person (R17).
-#[server(prefix = "/api", endpoint = "invitations/resend-many", input = server_fn::codec::Json)]
+#[server(prefix = "/api", endpoint = "invitations/resend-many", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn resend_invitations(people: Vec<uuid::Uuid>) -> Result<String, AppError> {
     use crate::ssr::{invitations, pool, require_actor, respond};
     respond(async { invitations::resend_many(&pool()?, &require_actor()?, &people).await }.await)
