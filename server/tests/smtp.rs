@@ -210,3 +210,49 @@ async fn the_background_worker_delivers_new_emails_by_itself(pool: PgPool) {
     worker.abort();
     assert_eq!(sink.received().len(), 1);
 }
+
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn the_emails_page_shows_why_an_email_failed_and_send_again_delivers_it(pool: PgPool) {
+    use shared::people::{Delivery, EmailDelivery};
+    let (app, cm) = company_with_empty_outbox(&pool).await;
+    invite(&app, &cm, "joy@acme.example").await;
+    let listed = |cookie: String| {
+        let app = app.clone();
+        async move {
+            let reply = call(&app, "emails/list", Some(&cookie), json!({})).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+            serde_json::from_str::<Vec<EmailDelivery>>(&reply.body).unwrap()
+        }
+    };
+    let emails = listed(cm.clone()).await;
+    assert_eq!(emails.len(), 1);
+    assert_eq!((emails[0].to.as_str(), &emails[0].delivery), ("joy@acme.example", &Delivery::Waiting));
+
+    let refusing = SmtpSink::start(&["--refuse-always"]);
+    deliver_due(&pool, &mailer(&refusing.url(), 3)).await.unwrap();
+    let emails = listed(cm.clone()).await;
+    let Delivery::Failed { attempts: 1, reason } = &emails[0].delivery else { panic!("{:?}", emails[0].delivery) };
+    assert!(reason.contains("550"), "{reason}");
+    assert!(emails[0].delivery.label().starts_with("Failed after 1 attempt: permanent error (550)"), "{}", emails[0].delivery.label());
+
+    // Only user managers see or resend emails (R14); another company's email is not found (R25).
+    let user = sign_in(&app, "user02@acme.example").await;
+    assert_eq!(call(&app, "emails/list", Some(&user), json!({})).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(call(&app, "emails/send-again", Some(&user), json!({ "emails": [emails[0].id] })).await.status, StatusCode::FORBIDDEN);
+    let globex = sign_in(&app, "cm@globex.example").await;
+    assert_eq!(call(&app, "emails/send-again", Some(&globex), json!({ "emails": [emails[0].id] })).await.status, StatusCode::CONFLICT);
+    assert!(listed(globex).await.iter().all(|e| e.to != "joy@acme.example"), "R25");
+
+    let reply = call(&app, "emails/send-again", Some(&cm), json!({ "emails": [emails[0].id] })).await;
+    assert_eq!((reply.status, reply.body.as_str()), (StatusCode::OK, "\"1 email will be sent again.\""));
+    assert_eq!(listed(cm.clone()).await[0].delivery, Delivery::Waiting);
+    let audited: i64 = sqlx::query_scalar("select count(*) from audit_events where action = 'email.send_again'").fetch_one(&pool).await.unwrap();
+    assert_eq!(audited, 1);
+    let again = call(&app, "emails/send-again", Some(&cm), json!({ "emails": [emails[0].id] })).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "a queued email is not failed: {}", again.body);
+
+    let accepting = SmtpSink::start(&[]);
+    assert_eq!(deliver_due(&pool, &mailer(&accepting.url(), 3)).await.unwrap().sent, 1);
+    assert!(matches!(listed(cm).await[0].delivery, Delivery::Sent { .. }));
+    assert_eq!(accepting.received().len(), 1);
+}

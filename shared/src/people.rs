@@ -141,6 +141,20 @@ impl PeopleFilter {
 }
 
 #[cfg(test)]
+mod delivery_tests {
+    use super::Delivery;
+
+    #[test]
+    fn a_delivery_says_what_happened_and_why() {
+        assert_eq!(Delivery::Waiting.label(), "Waiting to be sent");
+        let failed = Delivery::Failed { attempts: 1, reason: "permanent error (550): no such mailbox".into() };
+        assert_eq!(failed.label(), "Failed after 1 attempt: permanent error (550): no such mailbox");
+        let retrying = Delivery::Retrying { attempts: 2, reason: "network error".into(), next_attempt_at: "12:30".into() };
+        assert_eq!(retrying.label(), "Not delivered after 2 attempts, trying again at 12:30: network error");
+    }
+}
+
+#[cfg(test)]
 mod filter_tests {
     use super::*;
     use std::collections::HashMap;
@@ -247,6 +261,44 @@ pub struct SentEmail {
     pub subject: String,
     pub body: String,
     pub queued_at: String,
+}
+
+/// Where an outgoing email stands: every email waits in the outbox until the delivery worker sends
+/// it over SMTP (R17).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Delivery {
+    /// Not tried yet (always so while no SMTP server is configured).
+    Waiting,
+    /// Refused for now or unreachable; tried again at `next_attempt_at`.
+    Retrying { attempts: i32, reason: String, next_attempt_at: String },
+    Sent { at: String },
+    /// Given up: refused permanently or out of attempts. "Send again" queues it anew.
+    Failed { attempts: i32, reason: String },
+}
+
+impl Delivery {
+    pub fn label(&self) -> String {
+        let tries = |n: &i32| if *n == 1 { "1 attempt".to_string() } else { format!("{n} attempts") };
+        match self {
+            Self::Waiting => "Waiting to be sent".into(),
+            Self::Retrying { attempts, reason, next_attempt_at } => {
+                format!("Not delivered after {}, trying again at {next_attempt_at}: {reason}", tries(attempts))
+            }
+            Self::Sent { at } => format!("Sent {at}"),
+            Self::Failed { attempts, reason } => format!("Failed after {}: {reason}", tries(attempts)),
+        }
+    }
+}
+
+/// One email of the outbox as the Emails page lists it (without its body: invitation links are
+/// for their recipients only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailDelivery {
+    pub id: Uuid,
+    pub to: String,
+    pub subject: String,
+    pub queued_at: String,
+    pub delivery: Delivery,
 }
 
 /// One cloud service of the company's multi-user serials, as Edit Access shows it for a person (R18).

@@ -101,3 +101,27 @@ pub async fn resend_invitations(people: Vec<uuid::Uuid>) -> Result<String, AppEr
     use crate::ssr::{invitations, pool, require_actor, respond};
     respond(async { invitations::resend_many(&pool()?, &require_actor()?, &people).await }.await)
 }
+
+/// The Emails page: the company's outgoing emails and where each stands (R17).
+#[server(prefix = "/api", endpoint = "emails/list", input = crate::api::codec::Json, output = crate::api::codec::Json)]
+pub async fn email_deliveries() -> Result<Vec<shared::people::EmailDelivery>, AppError> {
+    use crate::ssr::{outbox, people, pool, require_actor, respond};
+    respond(async {
+        let pool = pool()?;
+        let (company_id, _) = people::require_user_manager(&pool, &require_actor()?).await?;
+        outbox::deliveries(&pool, company_id).await
+    }
+    .await)
+}
+
+/// Send again: failed emails go back to the queue with fresh attempts.
+#[server(prefix = "/api", endpoint = "emails/send-again", input = crate::api::codec::Json, output = crate::api::codec::Json)]
+pub async fn send_emails_again(emails: Vec<uuid::Uuid>) -> Result<String, AppError> {
+    use crate::ssr::{outbox, people, pool, require_actor, respond};
+    respond(async {
+        let pool = pool()?;
+        let (company_id, manager) = people::require_user_manager(&pool, &require_actor()?).await?;
+        outbox::send_again(&pool, company_id, manager, &emails).await
+    }
+    .await)
+}

@@ -19,8 +19,9 @@ pub fn Console(children: Children) -> impl IntoView {
                     <li><A href="/support">"Support"</A></li>
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
-                            viewer.await.ok().filter(|v| v.is_reseller_agent()).map(|_| view! {
-                                <li><A href="/reseller">"Contracts you serve"</A></li>
+                            viewer.await.ok().map(|v| view! {
+                                {v.may_manage_users.then(|| view! { <li><A href="/management/emails">"Emails"</A></li> })}
+                                {v.is_reseller_agent().then(|| view! { <li><A href="/reseller">"Contracts you serve"</A></li> })}
                             })
                         })}
                     </Suspense>

@@ -1,4 +1,5 @@
 mod contract;
+mod emails;
 mod home;
 mod invitation;
 mod mailbox;
@@ -10,6 +11,7 @@ mod sign_in;
 mod support;
 
 pub use contract::ContractPage;
+pub use emails::EmailsPage;
 pub use home::HomePage;
 pub use invitation::InvitationPage;
 pub use mailbox::MailboxPage;

@@ -2,6 +2,7 @@
 //! it, before anything delivers it.
 
 use crate::AppError;
+use shared::people::{Delivery, EmailDelivery};
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
@@ -33,4 +34,55 @@ pub async fn latest(pool: &sqlx::PgPool, company_id: Uuid) -> Result<Vec<shared:
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(|(to, subject, body, queued_at)| shared::people::SentEmail { to, subject, body, queued_at }).collect())
+}
+
+type DeliveryRow = (Uuid, String, String, String, String, i32, Option<String>, String, Option<String>);
+
+/// The company's latest outgoing emails with where each stands, newest first.
+pub async fn deliveries(pool: &sqlx::PgPool, company_id: Uuid) -> Result<Vec<EmailDelivery>, AppError> {
+    let rows: Vec<DeliveryRow> = sqlx::query_as(
+        "select id, to_address, subject, to_char(created_at, 'YYYY-MM-DD HH24:MI:SS'), status, attempts, last_error,
+                to_char(next_attempt_at, 'YYYY-MM-DD HH24:MI:SS'), to_char(sent_at, 'YYYY-MM-DD HH24:MI:SS')
+           from outgoing_emails where company_id = $1 order by created_at desc, to_address limit 200",
+    )
+    .bind(company_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, to, subject, queued_at, status, attempts, reason, next_attempt_at, sent_at)| {
+            let reason = reason.unwrap_or_default();
+            let delivery = match status.as_str() {
+                "sent" => Delivery::Sent { at: sent_at.unwrap_or_default() },
+                "failed" => Delivery::Failed { attempts, reason },
+                _ if attempts == 0 => Delivery::Waiting,
+                _ => Delivery::Retrying { attempts, reason, next_attempt_at },
+            };
+            EmailDelivery { id, to, subject, queued_at, delivery }
+        })
+        .collect())
+}
+
+/// Puts failed emails back in the queue, due now, with fresh attempts; one audit event each.
+pub async fn send_again(pool: &sqlx::PgPool, company_id: Uuid, actor: Uuid, emails: &[Uuid]) -> Result<String, AppError> {
+    let mut tx = pool.begin().await?;
+    let queued = sqlx::query(
+        "with again as (
+             update outgoing_emails set status = 'queued', attempts = 0, last_error = null, next_attempt_at = now()
+              where company_id = $1 and id = any($2) and status = 'failed'
+          returning id, to_address)
+         insert into audit_events (company_id, id, actor_person_id, action, entity, entity_id, after)
+         select $1, gen_random_uuid(), $3, 'email.send_again', 'email', id, jsonb_build_object('to', to_address) from again",
+    )
+    .bind(company_id)
+    .bind(emails)
+    .bind(actor)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if queued == 0 {
+        return Err(AppError::Conflict("Nothing was sent again: none of these emails has failed.".into()));
+    }
+    tx.commit().await?;
+    Ok(if queued == 1 { "1 email will be sent again.".into() } else { format!("{queued} emails will be sent again.") })
 }

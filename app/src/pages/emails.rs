@@ -1,0 +1,77 @@
+use crate::api::{email_deliveries, send_emails_again};
+use crate::components::{Console, ErrorBanner, OutcomeBanner};
+use crate::AppError;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use shared::people::Delivery;
+
+/// Management > Emails: every email the console sent or will send for the company, and where it
+/// stands, so an invitation that never arrived can be explained and sent again (R17).
+#[component]
+pub fn EmailsPage() -> impl IntoView {
+    let refresh = RwSignal::new(0u32);
+    let emails = Resource::new(move || refresh.get(), |_| email_deliveries());
+    let outcome: RwSignal<Option<Result<String, AppError>>> = RwSignal::new(None);
+    let send_again = move |ids: Vec<uuid::Uuid>| {
+        spawn_local(async move {
+            outcome.set(Some(send_emails_again(ids).await));
+            refresh.update(|n| *n += 1);
+        })
+    };
+    view! {
+        <Title text="Emails"/>
+        <Console>
+            <h1>"Emails"</h1>
+            <p class="lead">
+                "Every email Seatkeeper sends waits in the outbox until it is delivered. A refused email is tried again; "
+                "one that failed for good can be sent again. The newest come first."
+            </p>
+            {move || outcome.get().map(|outcome| view! { <OutcomeBanner outcome/> })}
+            <Transition fallback=|| view! { <p>"Loading emails…"</p> }>
+                {move || Suspend::new(async move {
+                    match emails.await {
+                        Err(error) => view! { <ErrorBanner error/> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="empty-state">"No email was sent yet."</p> }.into_any(),
+                        Ok(list) => {
+                            let failed: Vec<uuid::Uuid> = list.iter().filter(|e| matches!(e.delivery, Delivery::Failed { .. })).map(|e| e.id).collect();
+                            view! {
+                                {(!failed.is_empty()).then(|| {
+                                    let count = failed.len();
+                                    let all = failed.clone();
+                                    view! {
+                                        <button type="button" on:click=move |_| send_again(all.clone())>
+                                            {if count == 1 { "Send the failed email again".to_string() } else { format!("Send all {count} failed emails again") }}
+                                        </button>
+                                    }
+                                })}
+                                <table aria-label="Emails">
+                                    <thead><tr>
+                                        <th scope="col">"To"</th><th scope="col">"Subject"</th><th scope="col">"Queued"</th>
+                                        <th scope="col">"Delivery"</th><th scope="col"><span class="sr-only">"Actions"</span></th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {list.into_iter().map(|e| {
+                                            let id = e.id;
+                                            let failed = matches!(e.delivery, Delivery::Failed { .. });
+                                            view! {
+                                                <tr>
+                                                    <td>{e.to.clone()}</td><td>{e.subject}</td><td>{e.queued_at}</td>
+                                                    <td class=if failed { "delivery-failed" } else { "" }>{e.delivery.label()}</td>
+                                                    <td>{failed.then(|| view! {
+                                                        <button type="button" class="link" aria-label=format!("Send again to {}", e.to)
+                                                            on:click=move |_| send_again(vec![id])>"Send again"</button>
+                                                    })}</td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </Console>
+    }
+}
