@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { accounts, hydrated, signIn } from "./support";
+import { accounts, addPerson, hydrated, signIn } from "./support";
 
 // Classic User Management, first part (issue 5): Add and Bulk Add. Each test makes its own people,
 // with addresses no other test uses.
@@ -65,13 +65,7 @@ test("an added person accepts the invitation from the mailbox and signs in", asy
   await admin.goto("/management/users");
   await hydrated(admin);
   const email = `lin.${Date.now()}@acme.example`;
-  await admin.getByRole("button", { name: "Add", exact: true }).click();
-  const dialog = admin.getByRole("dialog", { name: "Add a person" });
-  await dialog.getByLabel("Email").fill(email);
-  await dialog.getByLabel("First name").fill("Lin");
-  await dialog.getByLabel("Last name").fill("Wu");
-  await dialog.getByRole("button", { name: "Save & Continue" }).click();
-  await expect(admin.getByRole("status")).toHaveText("Lin Wu was added and invited.");
+  await addPerson(admin, email, "Lin", "Wu");
 
   await admin.goto("/dev/mailbox");
   const mail = admin.getByRole("article", { name: `Email to ${email}` });
@@ -105,13 +99,7 @@ test("the CM has no remove button; a person with nothing assigned is removed aft
   await expect(page.getByRole("button", { name: "Remove cm@acme.example" })).toHaveCount(0);
 
   const email = `temp.${Date.now()}@acme.example`;
-  await page.getByRole("button", { name: "Add", exact: true }).click();
-  const dialog = page.getByRole("dialog", { name: "Add a person" });
-  await dialog.getByLabel("Email").fill(email);
-  await dialog.getByLabel("First name").fill("Tem");
-  await dialog.getByLabel("Last name").fill("Porary");
-  await dialog.getByRole("button", { name: "Save & Continue" }).click();
-  await expect(page.getByRole("status")).toHaveText("Tem Porary was added and invited.");
+  await addPerson(page, email, "Tem", "Porary");
 
   await page.goto(`/management/users?q=${encodeURIComponent(email)}`);
   await hydrated(page);
@@ -156,13 +144,7 @@ test("the users list filters by status and role, and the filters live in the URL
   await page.goto("/management/users");
   await hydrated(page);
   const email = `filter.${Date.now()}@acme.example`;
-  await page.getByRole("button", { name: "Add", exact: true }).click();
-  const dialog = page.getByRole("dialog", { name: "Add a person" });
-  await dialog.getByLabel("Email").fill(email);
-  await dialog.getByLabel("First name").fill("Fil");
-  await dialog.getByLabel("Last name").fill("Ter");
-  await dialog.getByRole("button", { name: "Save & Continue" }).click();
-  await expect(page.getByRole("status")).toHaveText("Fil Ter was added and invited.");
+  await addPerson(page, email, "Fil", "Ter");
 
   const people = page.getByRole("table", { name: "People" });
   await page.getByLabel("Search").fill(email);
@@ -191,13 +173,7 @@ test("the Emails page lists the invitation of a person just added, waiting to be
   await page.goto("/management/users");
   await hydrated(page);
   const email = `mail.${Date.now()}@acme.example`;
-  await page.getByRole("button", { name: "Add", exact: true }).click();
-  const dialog = page.getByRole("dialog", { name: "Add a person" });
-  await dialog.getByLabel("Email").fill(email);
-  await dialog.getByLabel("First name").fill("Mai");
-  await dialog.getByLabel("Last name").fill("Ling");
-  await dialog.getByRole("button", { name: "Save & Continue" }).click();
-  await expect(page.getByRole("status")).toHaveText("Mai Ling was added and invited.");
+  await addPerson(page, email, "Mai", "Ling");
 
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Emails" }).click();
   await expect(page.getByRole("heading", { name: "Emails", level: 1 })).toBeVisible();

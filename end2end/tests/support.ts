@@ -17,3 +17,14 @@ export async function signIn(page: Page, email = accounts.contractManager, passw
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
 }
+
+/** Add, then Save & Continue, on Manage Users (R15); waits for the confirmation. */
+export async function addPerson(page: Page, email: string, first: string, last: string) {
+  await page.getByRole("button", { name: "Add", exact: true }).click();
+  const dialog = page.getByRole("dialog", { name: "Add a person" });
+  await dialog.getByLabel("Email").fill(email);
+  await dialog.getByLabel("First name").fill(first);
+  await dialog.getByLabel("Last name").fill(last);
+  await dialog.getByRole("button", { name: "Save & Continue" }).click();
+  await expect(page.getByRole("status")).toHaveText(`${first} ${last} was added and invited.`);
+}

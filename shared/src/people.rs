@@ -157,22 +157,8 @@ mod delivery_tests {
 #[cfg(test)]
 mod filter_tests {
     use super::*;
+    use crate::products::url::tests::percent_decode;
     use std::collections::HashMap;
-
-    fn percent_decode(text: &str) -> String {
-        let bytes = text.as_bytes();
-        let (mut out, mut i) = (Vec::new(), 0);
-        while i < bytes.len() {
-            if bytes[i] == b'%' && i + 2 < bytes.len() {
-                out.push(u8::from_str_radix(&text[i + 1..i + 3], 16).unwrap());
-                i += 3;
-            } else {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-        String::from_utf8(out).unwrap()
-    }
 
     fn parse(query: &str) -> PeopleFilter {
         let params: HashMap<String, String> = query

@@ -404,7 +404,7 @@ pub mod url {
     }
 
     #[cfg(test)]
-    mod tests {
+    pub(crate) mod tests {
         use super::*;
         use std::collections::HashMap;
 
@@ -435,7 +435,8 @@ pub mod url {
             assert_eq!(parse(&borrowed), q);
         }
 
-        fn percent_decode(s: &str) -> String {
+        /// Undoes `encode_component`, for the tests of views that live in URLs.
+        pub(crate) fn percent_decode(s: &str) -> String {
             let bytes = s.as_bytes();
             let mut out = Vec::new();
             let mut i = 0;
