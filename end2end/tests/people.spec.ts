@@ -182,3 +182,31 @@ test("the Emails page lists the invitation of a person just added, waiting to be
   // Without SMTP configured (as here and in the demo), the worker does not run: it waits.
   if (!process.env.BASE_URL) await expect(row).toContainText("Waiting to be sent");
 });
+
+test("from the keyboard: Add opens on Email, Tab and Enter save; a removal asks with Cancel focused and Escape keeps the person", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/management/users");
+  await hydrated(page);
+  const email = `kay.${Date.now()}@acme.example`;
+  await page.getByRole("button", { name: "Add", exact: true }).focus();
+  await page.keyboard.press("Enter");
+  const dialog = page.getByRole("dialog", { name: "Add a person" });
+  await expect(dialog.getByLabel("Email")).toBeFocused();
+  await page.keyboard.type(email);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("Kay");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("Board");
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("status")).toHaveText("Kay Board was added and invited.");
+  await expect(dialog).toBeHidden();
+
+  await page.goto(`/management/users?q=${encodeURIComponent(email)}`);
+  await hydrated(page);
+  await page.getByRole("button", { name: `Remove ${email}` }).click();
+  const confirm = page.getByRole("alertdialog", { name: "Remove Kay Board?" });
+  await expect(confirm.getByRole("button", { name: "Cancel" })).toBeFocused();
+  await page.keyboard.press("Escape");
+  await expect(confirm).toBeHidden();
+  await expect(page.getByRole("table", { name: "People" }).getByRole("row").filter({ hasText: email })).toBeVisible();
+});

@@ -43,6 +43,13 @@ pub fn ManageUsersPage() -> impl IntoView {
     let close = Callback::new(move |_| dialog.set(None));
     // R20: removal is destructive, so it is confirmed first.
     let removing: RwSignal<Option<(uuid::Uuid, String)>> = RwSignal::new(None);
+    // The safe answer has the keyboard: Enter right after opening does not remove anyone.
+    let keep = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(button) = keep.get() {
+            let _ = button.focus();
+        }
+    });
     let confirm_removal = move || {
         let Some((id, _)) = removing.get_untracked() else { return };
         spawn_local(async move {
@@ -192,12 +199,13 @@ pub fn ManageUsersPage() -> impl IntoView {
             </Transition>
             {move || removing.get().map(|(_, name)| view! {
                 <div class="backdrop">
-                    <div role="alertdialog" aria-modal="true" aria-labelledby="remove-person-title" class="dialog">
+                    <div role="alertdialog" aria-modal="true" aria-labelledby="remove-person-title" class="dialog"
+                        on:keydown=escape_closes(Callback::new(move |_| removing.set(None)))>
                         <h2 id="remove-person-title">{format!("Remove {name}?")}</h2>
                         <p>"They will no longer be able to sign in. Their history stays in the audit trail."</p>
                         <div class="dialog-buttons">
                             <button type="button" class="danger" on:click=move |_| confirm_removal()>"Remove"</button>
-                            <button type="button" on:click=move |_| removing.set(None)>"Cancel"</button>
+                            <button type="button" node_ref=keep on:click=move |_| removing.set(None)>"Cancel"</button>
                         </div>
                     </div>
                 </div>
@@ -236,11 +244,19 @@ fn AddDialog(on_done: Callback<String>, on_close: Callback<()>) -> impl IntoView
             }
         });
     };
+    // Typing starts in the first field.
+    let email_field = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(input) = email_field.get() {
+            let _ = input.focus();
+        }
+    });
     let field = move |label: &'static str, id: &'static str, value: RwSignal<String>, kind: &'static str| {
+        let node = if label == "Email" { email_field } else { NodeRef::new() };
         view! {
             <div class="field">
                 <label for=id>{label}</label>
-                <input id=id type=kind prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+                <input id=id type=kind node_ref=node prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
                 {move || errors.with(|e| e.for_field(label).map(|m| view! { <p class="field-error">{format!("{label} {m}")}</p> }))}
             </div>
         }
@@ -250,14 +266,20 @@ fn AddDialog(on_done: Callback<String>, on_close: Callback<()>) -> impl IntoView
             <div role="dialog" aria-modal="true" aria-labelledby="add-title" class="dialog" on:keydown=escape_closes(on_close)>
                 <h2 id="add-title">"Add a person"</h2>
                 {move || problem.get().map(|error| view! { <ErrorBanner error/> })}
-                {field("Email", "add-email", email, "email")}
-                {field("First name", "add-first", first, "text")}
-                {field("Last name", "add-last", last, "text")}
-                <p class="hint">"They are invited by email and have 90 days to accept."</p>
-                <div class="dialog-buttons">
-                    <button type="button" class="primary" on:click=move |_| save()>"Save & Continue"</button>
-                    <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
-                </div>
+                // A form, so Enter in any field saves; novalidate, so our messages (R23) speak, not the browser's.
+                <form novalidate on:submit=move |ev| {
+                    ev.prevent_default();
+                    save();
+                }>
+                    {field("Email", "add-email", email, "email")}
+                    {field("First name", "add-first", first, "text")}
+                    {field("Last name", "add-last", last, "text")}
+                    <p class="hint">"They are invited by email and have 90 days to accept."</p>
+                    <div class="dialog-buttons">
+                        <button type="submit" class="primary">"Save & Continue"</button>
+                        <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                    </div>
+                </form>
             </div>
         </div>
     }
@@ -277,6 +299,12 @@ fn describe(outcome: &BulkAddOutcome) -> String {
 #[component]
 fn BulkAddDialog(on_done: Callback<String>, on_close: Callback<()>) -> impl IntoView {
     let text = RwSignal::new(String::new());
+    let text_field = NodeRef::<leptos::html::Textarea>::new();
+    Effect::new(move |_| {
+        if let Some(area) = text_field.get() {
+            let _ = area.focus();
+        }
+    });
     let preview: RwSignal<Option<BulkAddPreview>> = RwSignal::new(None);
     let problem: RwSignal<Option<AppError>> = RwSignal::new(None);
     let busy = RwSignal::new(false);
@@ -309,7 +337,7 @@ fn BulkAddDialog(on_done: Callback<String>, on_close: Callback<()>) -> impl Into
                 <Show when=move || preview.with(Option::is_none)>
                     <div class="field">
                         <label for="bulk-text">"People"</label>
-                        <textarea id="bulk-text" rows="8" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))
+                        <textarea id="bulk-text" rows="8" node_ref=text_field prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))
                             placeholder="Ann Lee <ann.lee@example.com>; bo@example.com"></textarea>
                         <p class="hint">"Separate people with semicolons (new lines work too). Each is an email, or First Last <email>. Up to 5,000 at once."</p>
                     </div>
