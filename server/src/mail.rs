@@ -89,8 +89,8 @@ impl Mailer {
         Ok(Self { transport, from, retry: settings.retry })
     }
 
-    async fn send(&self, email: &Due) -> Result<(), (bool, String)> {
-        let to: Mailbox = email.to.parse().map_err(|e| (true, format!("the address {:?} is not valid: {e}", email.to)))?;
+    async fn send(&self, email: &Due) -> Result<(), Refusal> {
+        let to: Mailbox = email.to.parse().map_err(|e| Refusal::Permanent(format!("the address {:?} is not valid: {e}", email.to)))?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -99,9 +99,28 @@ impl Mailer {
             .message_id(Some(format!("<{}@seatkeeper>", email.id)))
             .header(ContentType::TEXT_PLAIN)
             .body(email.body.clone())
-            .map_err(|e| (true, format!("the message cannot be built: {e}")))?;
-        self.transport.send(message).await.map(|_| ()).map_err(|e: SmtpError| (e.is_permanent(), e.to_string()))
+            .map_err(|e| Refusal::Permanent(format!("the message cannot be built: {e}")))?;
+        self.transport.send(message).await.map(|_| ()).map_err(|e: SmtpError| {
+            if e.is_permanent() {
+                Refusal::Permanent(e.to_string())
+            } else if e.is_transient() {
+                Refusal::Temporary(e.to_string())
+            } else {
+                Refusal::Unreachable(e.to_string())
+            }
+        })
     }
+}
+
+/// Why one message was not delivered.
+#[derive(Debug)]
+enum Refusal {
+    /// The server refused this message for good (5xx), or it cannot be addressed.
+    Permanent(String),
+    /// The server refused this message for now (4xx).
+    Temporary(String),
+    /// No SMTP conversation at all (connection, TLS, timeout): the next messages would fare alike.
+    Unreachable(String),
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -122,11 +141,14 @@ pub struct Pass {
     pub sent: usize,
     pub retrying: usize,
     pub failed: usize,
+    /// Not tried because the server could not be reached for an earlier message of the pass; their
+    /// attempt is given back, so a server that is down costs each message nothing.
+    pub deferred: usize,
 }
 
 impl Pass {
     pub fn handled(&self) -> usize {
-        self.sent + self.retrying + self.failed
+        self.sent + self.retrying + self.failed + self.deferred
     }
 }
 
@@ -155,11 +177,29 @@ pub async fn deliver_due(pool: &PgPool, mailer: &Mailer) -> Result<Pass, sqlx::E
     }
 
     let mut pass = Pass::default();
-    let (mut companies, mut ids, mut statuses, mut errors, mut delays) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut companies, mut ids, mut statuses, mut errors, mut delays, mut given_back) = (vec![], vec![], vec![], vec![], vec![], vec![]);
+    // Once the server cannot be reached, the rest of the batch waits instead of timing out one by one.
+    let mut unreachable: Option<String> = None;
     for email in &due {
+        companies.push(email.company_id);
+        ids.push(email.id);
+        if let Some(reason) = &unreachable {
+            pass.deferred += 1;
+            statuses.push("queued");
+            errors.push(Some(format!("not tried: {reason}")));
+            delays.push(mailer.retry.delay_after(1).as_secs_f64());
+            given_back.push(1);
+            continue;
+        }
+        given_back.push(0);
         let outcome = match mailer.send(email).await {
             Ok(()) => Outcome::Sent,
-            Err((permanent, reason)) => judge(&mailer.retry, email.attempts, permanent, reason),
+            Err(Refusal::Permanent(reason)) => judge(&mailer.retry, email.attempts, true, reason),
+            Err(Refusal::Temporary(reason)) => judge(&mailer.retry, email.attempts, false, reason),
+            Err(Refusal::Unreachable(reason)) => {
+                unreachable = Some(reason.clone());
+                judge(&mailer.retry, email.attempts, false, reason)
+            }
         };
         let (status, error, delay) = match outcome {
             Outcome::Sent => {
@@ -177,8 +217,6 @@ pub async fn deliver_due(pool: &PgPool, mailer: &Mailer) -> Result<Pass, sqlx::E
                 ("failed", Some(reason), 0.0)
             }
         };
-        companies.push(email.company_id);
-        ids.push(email.id);
         statuses.push(status);
         errors.push(error);
         delays.push(delay);
@@ -189,8 +227,10 @@ pub async fn deliver_due(pool: &PgPool, mailer: &Mailer) -> Result<Pass, sqlx::E
             set status = r.status,
                 last_error = r.error,
                 sent_at = case when r.status = 'sent' then now() end,
-                next_attempt_at = case when r.status = 'queued' then now() + make_interval(secs => r.delay) else o.next_attempt_at end
-           from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::float8[]) as r(company_id, id, status, error, delay)
+                next_attempt_at = case when r.status = 'queued' then now() + make_interval(secs => r.delay) else o.next_attempt_at end,
+                attempts = o.attempts - r.given_back
+           from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::float8[], $6::int4[])
+                as r(company_id, id, status, error, delay, given_back)
           where o.company_id = r.company_id and o.id = r.id",
     )
     .bind(&companies)
@@ -198,6 +238,7 @@ pub async fn deliver_due(pool: &PgPool, mailer: &Mailer) -> Result<Pass, sqlx::E
     .bind(&statuses)
     .bind(&errors)
     .bind(&delays)
+    .bind(&given_back)
     .execute(pool)
     .await?;
     Ok(pass)
@@ -207,7 +248,8 @@ pub async fn deliver_due(pool: &PgPool, mailer: &Mailer) -> Result<Pass, sqlx::E
 pub async fn run(pool: PgPool, mailer: Mailer, poll: Duration) {
     loop {
         match deliver_due(&pool, &mailer).await {
-            Ok(pass) if pass.handled() as i64 == BATCH => continue,
+            // A full batch delivered: more may be due at once. A deferred one means the server is down.
+            Ok(pass) if pass.handled() as i64 == BATCH && pass.deferred == 0 => continue,
             Ok(_) => {}
             Err(e) => tracing::error!("the outbox could not be read: {e}"),
         }

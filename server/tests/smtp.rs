@@ -108,7 +108,7 @@ async fn r17_an_invitation_reaches_the_smtp_server_with_its_link(pool: PgPool) {
 
     let pass = deliver_due(&pool, &mailer(&sink.url(), 3)).await.unwrap();
 
-    assert_eq!(pass, Pass { sent: 1, retrying: 0, failed: 0 });
+    assert_eq!(pass, Pass { sent: 1, retrying: 0, failed: 0, deferred: 0 });
     let received = sink.received();
     assert_eq!(received.len(), 1);
     let (to, content) = &received[0];
@@ -130,14 +130,14 @@ async fn r17_a_message_refused_for_now_is_retried_not_lost(pool: PgPool) {
     let mailer = mailer(&sink.url(), 3);
 
     let first = deliver_due(&pool, &mailer).await.unwrap();
-    assert_eq!(first, Pass { sent: 0, retrying: 1, failed: 0 });
+    assert_eq!(first, Pass { sent: 0, retrying: 1, failed: 0, deferred: 0 });
     let (status, attempts, error) = state_of(&pool, "joy@acme.example").await;
     assert_eq!((status.as_str(), attempts), ("queued", 1));
     assert!(error.as_deref().is_some_and(|e| e.contains("451") && e.contains("Try again later")), "the refusal is recorded: {error:?}");
     assert!(sink.received().is_empty());
 
     let second = deliver_due(&pool, &mailer).await.unwrap();
-    assert_eq!(second, Pass { sent: 1, retrying: 0, failed: 0 });
+    assert_eq!(second, Pass { sent: 1, retrying: 0, failed: 0, deferred: 0 });
     assert_eq!(sink.received().len(), 1);
     assert_eq!(sink.received()[0].0, vec!["joy@acme.example".to_string()]);
     assert_eq!(state_of(&pool, "joy@acme.example").await, ("sent".into(), 2, None));
@@ -151,7 +151,7 @@ async fn r17_a_permanent_refusal_fails_at_once_with_the_reason(pool: PgPool) {
 
     let pass = deliver_due(&pool, &mailer(&sink.url(), 5)).await.unwrap();
 
-    assert_eq!(pass, Pass { sent: 0, retrying: 0, failed: 1 });
+    assert_eq!(pass, Pass { sent: 0, retrying: 0, failed: 1, deferred: 0 });
     let (status, attempts, error) = state_of(&pool, "joy@acme.example").await;
     assert_eq!((status.as_str(), attempts), ("failed", 1));
     assert!(error.as_deref().is_some_and(|e| e.contains("550") && e.contains("Mailbox unavailable")), "{error:?}");
@@ -166,12 +166,12 @@ async fn r17_an_unreachable_server_is_retried_until_the_attempts_run_out(pool: P
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mailer = mailer(&format!("smtp://127.0.0.1:{port}"), 2);
 
-    assert_eq!(deliver_due(&pool, &mailer).await.unwrap(), Pass { sent: 0, retrying: 1, failed: 0 });
+    assert_eq!(deliver_due(&pool, &mailer).await.unwrap(), Pass { sent: 0, retrying: 1, failed: 0, deferred: 0 });
     let (status, _, error) = state_of(&pool, "joy@acme.example").await;
     assert_eq!(status, "queued");
     assert!(error.as_deref().is_some_and(|e| e.to_lowercase().contains("connect")), "{error:?}");
 
-    assert_eq!(deliver_due(&pool, &mailer).await.unwrap(), Pass { sent: 0, retrying: 0, failed: 1 });
+    assert_eq!(deliver_due(&pool, &mailer).await.unwrap(), Pass { sent: 0, retrying: 0, failed: 1, deferred: 0 });
     assert_eq!(state_of(&pool, "joy@acme.example").await.0, "failed");
 }
 
@@ -255,4 +255,27 @@ async fn the_emails_page_shows_why_an_email_failed_and_send_again_delivers_it(po
     assert_eq!(deliver_due(&pool, &mailer(&accepting.url(), 3)).await.unwrap().sent, 1);
     assert!(matches!(listed(cm).await[0].delivery, Delivery::Sent { .. }));
     assert_eq!(accepting.received().len(), 1);
+}
+
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn a_server_that_is_down_costs_one_try_per_pass_not_one_per_email(pool: PgPool) {
+    let (app, cm) = company_with_empty_outbox(&pool).await;
+    let reply = call(&app, "people/bulk-add", Some(&cm), json!({ "text": "a@acme.example; b@acme.example; c@acme.example" })).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+
+    let pass = deliver_due(&pool, &mailer(&format!("smtp://127.0.0.1:{port}"), 3)).await.unwrap();
+
+    assert_eq!(pass, Pass { sent: 0, retrying: 1, failed: 0, deferred: 2 });
+    let (attempts, not_tried): (i64, i64) = sqlx::query_as(
+        "select sum(attempts), count(*) filter (where last_error like 'not tried: %') from outgoing_emails where status = 'queued'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((attempts, not_tried), (1, 2), "only the first email used an attempt");
+
+    let sink = SmtpSink::start(&[]);
+    assert_eq!(deliver_due(&pool, &mailer(&sink.url(), 3)).await.unwrap(), Pass { sent: 3, retrying: 0, failed: 0, deferred: 0 });
+    assert_eq!(sink.received().len(), 3);
 }
