@@ -213,7 +213,7 @@ async fn the_background_worker_delivers_new_emails_by_itself(pool: PgPool) {
 
 #[sqlx::test(migrator = "migrations::MIGRATOR")]
 async fn the_emails_page_shows_why_an_email_failed_and_send_again_delivers_it(pool: PgPool) {
-    use shared::people::{Delivery, EmailDelivery};
+    use shared::people::{Delivery, Outbox};
     let (app, cm) = company_with_empty_outbox(&pool).await;
     invite(&app, &cm, "joy@acme.example").await;
     let listed = |cookie: String| {
@@ -221,7 +221,7 @@ async fn the_emails_page_shows_why_an_email_failed_and_send_again_delivers_it(po
         async move {
             let reply = call(&app, "emails/list", Some(&cookie), json!({})).await;
             assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-            serde_json::from_str::<Vec<EmailDelivery>>(&reply.body).unwrap()
+            serde_json::from_str::<Outbox>(&reply.body).unwrap().latest
         }
     };
     let emails = listed(cm.clone()).await;
@@ -238,17 +238,17 @@ async fn the_emails_page_shows_why_an_email_failed_and_send_again_delivers_it(po
     // Only user managers see or resend emails (R14); another company's email is not found (R25).
     let user = sign_in(&app, "user02@acme.example").await;
     assert_eq!(call(&app, "emails/list", Some(&user), json!({})).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(call(&app, "emails/send-again", Some(&user), json!({ "emails": [emails[0].id] })).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(call(&app, "emails/send-again", Some(&user), json!({ "emails": Some([emails[0].id]) })).await.status, StatusCode::FORBIDDEN);
     let globex = sign_in(&app, "cm@globex.example").await;
-    assert_eq!(call(&app, "emails/send-again", Some(&globex), json!({ "emails": [emails[0].id] })).await.status, StatusCode::CONFLICT);
+    assert_eq!(call(&app, "emails/send-again", Some(&globex), json!({ "emails": Some([emails[0].id]) })).await.status, StatusCode::CONFLICT);
     assert!(listed(globex).await.iter().all(|e| e.to != "joy@acme.example"), "R25");
 
-    let reply = call(&app, "emails/send-again", Some(&cm), json!({ "emails": [emails[0].id] })).await;
+    let reply = call(&app, "emails/send-again", Some(&cm), json!({ "emails": Some([emails[0].id]) })).await;
     assert_eq!((reply.status, reply.body.as_str()), (StatusCode::OK, "\"1 email will be sent again.\""));
     assert_eq!(listed(cm.clone()).await[0].delivery, Delivery::Waiting);
     let audited: i64 = sqlx::query_scalar("select count(*) from audit_events where action = 'email.send_again'").fetch_one(&pool).await.unwrap();
     assert_eq!(audited, 1);
-    let again = call(&app, "emails/send-again", Some(&cm), json!({ "emails": [emails[0].id] })).await;
+    let again = call(&app, "emails/send-again", Some(&cm), json!({ "emails": Some([emails[0].id]) })).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "a queued email is not failed: {}", again.body);
 
     let accepting = SmtpSink::start(&[]);
@@ -278,4 +278,23 @@ async fn a_server_that_is_down_costs_one_try_per_pass_not_one_per_email(pool: Pg
     let sink = SmtpSink::start(&[]);
     assert_eq!(deliver_due(&pool, &mailer(&sink.url(), 3)).await.unwrap(), Pass { sent: 3, retrying: 0, failed: 0, deferred: 0 });
     assert_eq!(sink.received().len(), 3);
+}
+
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn send_all_failed_again_takes_every_failed_email_listed_or_not(pool: PgPool) {
+    use shared::people::Outbox;
+    let (app, cm) = company_with_empty_outbox(&pool).await;
+    let reply = call(&app, "people/bulk-add", Some(&cm), json!({ "text": "a@acme.example; b@acme.example; c@acme.example" })).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let refusing = SmtpSink::start(&["--refuse-always"]);
+    assert_eq!(deliver_due(&pool, &mailer(&refusing.url(), 3)).await.unwrap().failed, 3);
+    invite(&app, &cm, "joy@acme.example").await;
+
+    let outbox: Outbox = serde_json::from_str(&call(&app, "emails/list", Some(&cm), json!({})).await.body).unwrap();
+    assert_eq!((outbox.latest.len(), outbox.waiting, outbox.failed), (4, 1, 3));
+
+    let reply = call(&app, "emails/send-again", Some(&cm), json!({ "emails": null })).await;
+    assert_eq!((reply.status, reply.body.as_str()), (StatusCode::OK, "\"3 emails will be sent again.\""));
+    let outbox: Outbox = serde_json::from_str(&call(&app, "emails/list", Some(&cm), json!({})).await.body).unwrap();
+    assert_eq!((outbox.waiting, outbox.failed), (4, 0));
 }

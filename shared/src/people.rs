@@ -276,6 +276,19 @@ impl Delivery {
     }
 }
 
+/// The Emails page: the latest emails, and how many of all the company's are waiting or failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outbox {
+    /// The newest first, at most `LATEST`.
+    pub latest: Vec<EmailDelivery>,
+    pub waiting: u64,
+    pub failed: u64,
+}
+
+impl Outbox {
+    pub const LATEST: usize = 200;
+}
+
 /// One email of the outbox as the Emails page lists it (without its body: invitation links are
 /// for their recipients only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -104,7 +104,7 @@ pub async fn resend_invitations(people: Vec<uuid::Uuid>) -> Result<String, AppEr
 
 /// The Emails page: the company's outgoing emails and where each stands (R17).
 #[server(prefix = "/api", endpoint = "emails/list", input = crate::api::codec::Json, output = crate::api::codec::Json)]
-pub async fn email_deliveries() -> Result<Vec<shared::people::EmailDelivery>, AppError> {
+pub async fn email_deliveries() -> Result<shared::people::Outbox, AppError> {
     use crate::ssr::{outbox, people, pool, require_actor, respond};
     respond(async {
         let pool = pool()?;
@@ -114,14 +114,14 @@ pub async fn email_deliveries() -> Result<Vec<shared::people::EmailDelivery>, Ap
     .await)
 }
 
-/// Send again: failed emails go back to the queue with fresh attempts.
+/// Send again: failed emails go back to the queue with fresh attempts; `None`: every failed one.
 #[server(prefix = "/api", endpoint = "emails/send-again", input = crate::api::codec::Json, output = crate::api::codec::Json)]
-pub async fn send_emails_again(emails: Vec<uuid::Uuid>) -> Result<String, AppError> {
+pub async fn send_emails_again(emails: Option<Vec<uuid::Uuid>>) -> Result<String, AppError> {
     use crate::ssr::{outbox, people, pool, require_actor, respond};
     respond(async {
         let pool = pool()?;
         let (company_id, manager) = people::require_user_manager(&pool, &require_actor()?).await?;
-        outbox::send_again(&pool, company_id, manager, &emails).await
+        outbox::send_again(&pool, company_id, manager, emails.as_deref()).await
     }
     .await)
 }

@@ -4,7 +4,8 @@ use crate::AppError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
-use shared::people::Delivery;
+use crate::format::thousands;
+use shared::people::{Delivery, Outbox};
 
 /// Management > Emails: every email the console sent or will send for the company, and where it
 /// stands, so an invitation that never arrived can be explained and sent again (R17).
@@ -13,7 +14,7 @@ pub fn EmailsPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let emails = Resource::new(move || refresh.get(), |_| email_deliveries());
     let outcome: RwSignal<Option<Result<String, AppError>>> = RwSignal::new(None);
-    let send_again = move |ids: Vec<uuid::Uuid>| {
+    let send_again = move |ids: Option<Vec<uuid::Uuid>>| {
         spawn_local(async move {
             outcome.set(Some(send_emails_again(ids).await));
             refresh.update(|n| *n += 1);
@@ -32,16 +33,20 @@ pub fn EmailsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match emails.await {
                         Err(error) => view! { <ErrorBanner error/> }.into_any(),
-                        Ok(list) if list.is_empty() => view! { <p class="empty-state">"No email was sent yet."</p> }.into_any(),
-                        Ok(list) => {
-                            let failed: Vec<uuid::Uuid> = list.iter().filter(|e| matches!(e.delivery, Delivery::Failed { .. })).map(|e| e.id).collect();
+                        Ok(outbox) if outbox.latest.is_empty() => view! { <p class="empty-state">"No email was sent yet."</p> }.into_any(),
+                        Ok(outbox) => {
+                            let shown = outbox.latest.len();
+                            let list = outbox.latest;
                             view! {
-                                {(!failed.is_empty()).then(|| {
-                                    let count = failed.len();
-                                    let all = failed.clone();
+                                <p role="note">
+                                    {format!("{} waiting to be sent, {} failed.", thousands(outbox.waiting), thousands(outbox.failed))}
+                                    {(shown == Outbox::LATEST).then(|| format!(" The newest {shown} are listed."))}
+                                </p>
+                                {(outbox.failed > 0).then(|| {
+                                    let count = outbox.failed;
                                     view! {
-                                        <button type="button" on:click=move |_| send_again(all.clone())>
-                                            {if count == 1 { "Send the failed email again".to_string() } else { format!("Send all {count} failed emails again") }}
+                                        <button type="button" on:click=move |_| send_again(None)>
+                                            {if count == 1 { "Send the failed email again".to_string() } else { format!("Send all {} failed emails again", thousands(count)) }}
                                         </button>
                                     }
                                 })}
@@ -60,7 +65,7 @@ pub fn EmailsPage() -> impl IntoView {
                                                     <td class=if failed { "delivery-failed" } else { "" }>{e.delivery.label()}</td>
                                                     <td>{failed.then(|| view! {
                                                         <button type="button" class="link" aria-label=format!("Send again to {}", e.to)
-                                                            on:click=move |_| send_again(vec![id])>"Send again"</button>
+                                                            on:click=move |_| send_again(Some(vec![id]))>"Send again"</button>
                                                     })}</td>
                                                 </tr>
                                             }

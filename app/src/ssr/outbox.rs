@@ -2,7 +2,7 @@
 //! it, before anything delivers it.
 
 use crate::AppError;
-use shared::people::{Delivery, EmailDelivery};
+use shared::people::{Delivery, EmailDelivery, Outbox};
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
@@ -38,17 +38,26 @@ pub async fn latest(pool: &sqlx::PgPool, company_id: Uuid) -> Result<Vec<shared:
 
 type DeliveryRow = (Uuid, String, String, String, String, i32, Option<String>, String, Option<String>);
 
-/// The company's latest outgoing emails with where each stands, newest first.
-pub async fn deliveries(pool: &sqlx::PgPool, company_id: Uuid) -> Result<Vec<EmailDelivery>, AppError> {
+/// The company's latest outgoing emails with where each stands, newest first, and the counts of all
+/// that wait or failed.
+pub async fn deliveries(pool: &sqlx::PgPool, company_id: Uuid) -> Result<Outbox, AppError> {
     let rows: Vec<DeliveryRow> = sqlx::query_as(
         "select id, to_address, subject, to_char(created_at, 'YYYY-MM-DD HH24:MI:SS'), status, attempts, last_error,
                 to_char(next_attempt_at, 'YYYY-MM-DD HH24:MI:SS'), to_char(sent_at, 'YYYY-MM-DD HH24:MI:SS')
-           from outgoing_emails where company_id = $1 order by created_at desc, to_address limit 200",
+           from outgoing_emails where company_id = $1 order by created_at desc, to_address limit $2",
     )
     .bind(company_id)
+    .bind(Outbox::LATEST as i64)
     .fetch_all(pool)
     .await?;
-    Ok(rows
+    let (waiting, failed): (i64, i64) = sqlx::query_as(
+        "select count(*) filter (where status = 'queued'), count(*) filter (where status = 'failed')
+           from outgoing_emails where company_id = $1",
+    )
+    .bind(company_id)
+    .fetch_one(pool)
+    .await?;
+    let latest = rows
         .into_iter()
         .map(|(id, to, subject, queued_at, status, attempts, reason, next_attempt_at, sent_at)| {
             let reason = reason.unwrap_or_default();
@@ -60,16 +69,18 @@ pub async fn deliveries(pool: &sqlx::PgPool, company_id: Uuid) -> Result<Vec<Ema
             };
             EmailDelivery { id, to, subject, queued_at, delivery }
         })
-        .collect())
+        .collect();
+    Ok(Outbox { latest, waiting: waiting as u64, failed: failed as u64 })
 }
 
-/// Puts failed emails back in the queue, due now, with fresh attempts; one audit event each.
-pub async fn send_again(pool: &sqlx::PgPool, company_id: Uuid, actor: Uuid, emails: &[Uuid]) -> Result<String, AppError> {
+/// Puts failed emails back in the queue, due now, with fresh attempts; one audit event each. `None`
+/// means every failed email of the company, listed on the page or not.
+pub async fn send_again(pool: &sqlx::PgPool, company_id: Uuid, actor: Uuid, emails: Option<&[Uuid]>) -> Result<String, AppError> {
     let mut tx = pool.begin().await?;
     let queued = sqlx::query(
         "with again as (
              update outgoing_emails set status = 'queued', attempts = 0, last_error = null, next_attempt_at = now()
-              where company_id = $1 and id = any($2) and status = 'failed'
+              where company_id = $1 and ($2::uuid[] is null or id = any($2)) and status = 'failed'
           returning id, to_address)
          insert into audit_events (company_id, id, actor_person_id, action, entity, entity_id, after)
          select $1, gen_random_uuid(), $3, 'email.send_again', 'email', id, jsonb_build_object('to', to_address) from again",
