@@ -123,7 +123,10 @@ test("Edit Access assigns every service with the Assign box; removal waits until
 
   await row.getByRole("button", { name: "Edit Access" }).click();
   const dialog = page.getByRole("dialog", { name: "Edit Access" });
-  await dialog.getByRole("checkbox", { name: "Assign", exact: true }).check();
+  // The keyboard starts on the Assign box: Space takes every service.
+  await expect(dialog.getByRole("checkbox", { name: "Assign", exact: true })).toBeFocused();
+  await page.keyboard.press("Space");
+  await expect(dialog.getByRole("checkbox", { name: "Assign", exact: true })).toBeChecked();
   for (const box of await dialog.getByRole("group", { name: "Cloud services" }).getByRole("checkbox").all()) {
     await expect(box).toBeChecked();
   }

@@ -377,6 +377,13 @@ fn EditAccessDialog(person: uuid::Uuid, on_done: Callback<String>, on_close: Cal
     let chosen: RwSignal<std::collections::BTreeSet<uuid::Uuid>> = RwSignal::new(Default::default());
     let all: RwSignal<Vec<uuid::Uuid>> = RwSignal::new(vec![]);
     let problem: RwSignal<Option<AppError>> = RwSignal::new(None);
+    // Once the services are listed, the keyboard is on the Assign box: Space takes them all.
+    let assign_box = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(input) = assign_box.get() {
+            let _ = input.focus();
+        }
+    });
     let save = move || {
         let wanted: Vec<uuid::Uuid> = chosen.get_untracked().into_iter().collect();
         spawn_local(async move {
@@ -403,7 +410,7 @@ fn EditAccessDialog(person: uuid::Uuid, on_done: Callback<String>, on_close: Cal
                                 let everything = move || all.with(|a| !a.is_empty() && chosen.with(|c| a.iter().all(|id| c.contains(id))));
                                 view! {
                                     <label class="assign-all">
-                                        <input type="checkbox" prop:checked=everything
+                                        <input type="checkbox" node_ref=assign_box prop:checked=everything
                                             on:change=move |_| if everything() { chosen.set(Default::default()) } else { chosen.set(all.get_untracked().into_iter().collect()) }/>
                                         "Assign"
                                     </label>
