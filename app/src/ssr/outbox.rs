@@ -27,7 +27,7 @@ pub async fn queue(
 /// The company's latest outgoing emails, newest first.
 pub async fn latest(pool: &sqlx::PgPool, company_id: Uuid) -> Result<Vec<shared::people::SentEmail>, AppError> {
     let rows: Vec<(String, String, String, String)> = sqlx::query_as(
-        "select to_address, subject, body_text, to_char(created_at, 'YYYY-MM-DD HH24:MI:SS')
+        "select to_address, subject, body_text, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"')
            from outgoing_emails where company_id = $1 order by created_at desc limit 200",
     )
     .bind(company_id)
@@ -42,8 +42,9 @@ type DeliveryRow = (Uuid, String, String, String, String, i32, Option<String>, S
 /// that wait or failed.
 pub async fn deliveries(pool: &sqlx::PgPool, company_id: Uuid) -> Result<Outbox, AppError> {
     let rows: Vec<DeliveryRow> = sqlx::query_as(
-        "select id, to_address, subject, to_char(created_at, 'YYYY-MM-DD HH24:MI:SS'), status, attempts, last_error,
-                to_char(next_attempt_at, 'YYYY-MM-DD HH24:MI:SS'), to_char(sent_at, 'YYYY-MM-DD HH24:MI:SS')
+        "select id, to_address, subject, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'), status, attempts,
+                last_error, to_char(next_attempt_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'),
+                to_char(sent_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"')
            from outgoing_emails where company_id = $1 order by created_at desc, to_address limit $2",
     )
     .bind(company_id)
