@@ -191,9 +191,16 @@ test("from the keyboard: Add opens on Email, Tab and Enter save; a removal asks 
   await page.goto("/management/users");
   await hydrated(page);
   const email = `kay.${Date.now()}@acme.example`;
-  await page.getByRole("button", { name: "Add", exact: true }).focus();
+  const add = page.getByRole("button", { name: "Add", exact: true });
+  await add.focus();
   await page.keyboard.press("Enter");
   const dialog = page.getByRole("dialog", { name: "Add a person" });
+  await expect(dialog.getByLabel("Email")).toBeFocused();
+  // Escape closes it and the keyboard is back on Add.
+  await page.keyboard.press("Escape");
+  await expect(dialog).toBeHidden();
+  await expect(add).toBeFocused();
+  await page.keyboard.press("Enter");
   await expect(dialog.getByLabel("Email")).toBeFocused();
   await page.keyboard.type(email);
   await page.keyboard.press("Tab");
@@ -211,5 +218,6 @@ test("from the keyboard: Add opens on Email, Tab and Enter save; a removal asks 
   await expect(confirm.getByRole("button", { name: "Cancel" })).toBeFocused();
   await page.keyboard.press("Escape");
   await expect(confirm).toBeHidden();
+  await expect(page.getByRole("button", { name: `Remove ${email}` })).toBeFocused();
   await expect(page.getByRole("table", { name: "People" }).getByRole("row").filter({ hasText: email })).toBeVisible();
 });

@@ -43,6 +43,23 @@ pub fn ManageUsersPage() -> impl IntoView {
     let close = Callback::new(move |_| dialog.set(None));
     // R20: removal is destructive, so it is confirmed first.
     let removing: RwSignal<Option<(uuid::Uuid, String)>> = RwSignal::new(None);
+    // The button that opened a dialog gets the keyboard back when it closes. Its id is kept, not the
+    // element: after a save the list is drawn anew, with a new button of the same id.
+    let opener = StoredValue::new(None::<String>);
+    let remember = move |id: String| opener.set_value(Some(id));
+    Effect::new(move |was_open: Option<bool>| {
+        let open = dialog.with(Option::is_some) || removing.with(Option::is_some);
+        if was_open == Some(true) && !open {
+            let button = opener.get_value().and_then(|id| document().get_element_by_id(&id));
+            if let Some(button) = button {
+                use leptos::wasm_bindgen::JsCast;
+                if let Some(button) = button.dyn_ref::<leptos::web_sys::HtmlElement>() {
+                    let _ = button.focus();
+                }
+            }
+        }
+        open
+    });
     // The safe answer has the keyboard: Enter right after opening does not remove anyone.
     let keep = NodeRef::<leptos::html::Button>::new();
     Effect::new(move |_| {
@@ -119,8 +136,8 @@ pub fn ManageUsersPage() -> impl IntoView {
                             view! {
                                 {list.may_manage.then(|| view! {
                                     <div role="toolbar" aria-label="Add people" class="toolbar">
-                                        <button type="button" class="primary" on:click=move |_| dialog.set(Some(Dialog::Add))>"Add"</button>
-                                        <button type="button" on:click=move |_| dialog.set(Some(Dialog::BulkAdd))>"Bulk Add"</button>
+                                        <button type="button" class="primary" id="add-person" on:click=move |_| { remember("add-person".into()); dialog.set(Some(Dialog::Add)) }>"Add"</button>
+                                        <button type="button" id="bulk-add" on:click=move |_| { remember("bulk-add".into()); dialog.set(Some(Dialog::BulkAdd)) }>"Bulk Add"</button>
                                     </div>
                                 })}
                                 <table aria-label="People">
@@ -173,11 +190,11 @@ pub fn ManageUsersPage() -> impl IntoView {
                                                     </td>
                                                     <td class="row-actions">
                                                         {may_manage.then(|| view! {
-                                                            <button type="button" class="link" on:click=move |_| dialog.set(Some(Dialog::EditAccess(id)))>"Edit Access"</button>
+                                                            <button type="button" class="link" id=format!("access-{id}") on:click=move |_| { remember(format!("access-{id}")); dialog.set(Some(Dialog::EditAccess(id))) }>"Edit Access"</button>
                                                         })}
                                                         {removable.then(|| view! {
                                                             <button type="button" class="link" aria-label=format!("Remove {}", p.email)
-                                                                on:click=move |_| removing.set(Some((id, who.clone())))>"Remove"</button>
+                                                                id=format!("remove-{id}") on:click=move |_| { remember(format!("remove-{id}")); removing.set(Some((id, who.clone()))) }>"Remove"</button>
                                                         })}
                                                     </td>
                                                 </tr>
