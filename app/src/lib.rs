@@ -60,6 +60,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/management/users/coordinators") view=pages::ManageCoordinatorsPage/>
                 <Route path=path!("/management/users/coordinators/:number") view=pages::ContractPage/>
                 <Route path=path!("/management/emails") view=pages::EmailsPage/>
+                <Route path=path!("/management/history") view=pages::HistoryPage/>
                 <Route path=path!("/reseller") view=pages::ResellerPage/>
                 <Route path=path!("/support") view=pages::SupportPage/>
                 <Route path=path!("/invitations/:token") view=pages::InvitationPage/>

@@ -221,3 +221,18 @@ test("from the keyboard: Add opens on Email, Tab and Enter save; a removal asks 
   await expect(page.getByRole("button", { name: `Remove ${email}` })).toBeFocused();
   await expect(page.getByRole("table", { name: "People" }).getByRole("row").filter({ hasText: email })).toBeVisible();
 });
+
+test("History shows who added a person, and when", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/management/users");
+  await hydrated(page);
+  const email = `hist.${Date.now()}@acme.example`;
+  await addPerson(page, email, "His", "Tory");
+
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "History" }).click();
+  await expect(page.getByRole("heading", { name: "History", level: 1 })).toBeVisible();
+  const row = page.getByRole("table", { name: "History" }).getByRole("row").filter({ hasText: email }).first();
+  await expect(row).toContainText("Person added");
+  await expect(row).toContainText(`<${accounts.contractManager}>`);
+  await expect(row).toContainText("UTC");
+});

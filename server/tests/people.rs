@@ -258,3 +258,36 @@ async fn the_users_list_filters_by_status_role_and_cloud_services_and_exports_wh
     assert_eq!(lines.len(), 1 + 4, "{}", reply.body);
     assert!(lines[1..].iter().all(|l| l.contains("\"Invitation expired\"")), "{}", reply.body);
 }
+
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn r24_the_history_page_says_who_changed_what_and_when(pool: PgPool) {
+    use shared::history::{action_label, HistoryPage};
+    seed_small(&pool).await;
+    let app = app(pool.clone());
+    let cookie = sign_in(&app, CM).await;
+    let reply = call(&app, "people/add", Some(&cookie), add("hist@acme.example", "His", "Tory")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let person = id_of(&pool, "hist@acme.example").await;
+    let reply = call(&app, "people/privilege", Some(&cookie), json!({ "person": person, "privilege": "Download", "granted": true })).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+
+    let reply = call(&app, "history", Some(&cookie), json!({ "page": 1 })).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let history: HistoryPage = serde_json::from_str(&reply.body).unwrap();
+    let (newest, added) = (&history.rows[0], &history.rows[1]);
+    assert_eq!((action_label(&newest.action), newest.record.as_str()), ("Privilege granted", "hist@acme.example"));
+    assert_eq!(newest.change, "may download: — → true");
+    assert!(newest.who.ends_with("<cm@acme.example>"), "{}", newest.who);
+    assert!(newest.at.ends_with(" UTC"), "{}", newest.at);
+    assert_eq!((action_label(&added.action), added.record.as_str()), ("Person added", "hist@acme.example"));
+    assert!(added.change.contains("email: — → hist@acme.example"), "{}", added.change);
+    let events = count(&pool, "select count(*) from audit_events where company_id = (select company_id from people where email = 'cm@acme.example')").await;
+    assert_eq!(history.total, events as u64);
+
+    // Only user managers read it (R14); another company's history holds none of this (R25).
+    let user = sign_in(&app, "user02@acme.example").await;
+    assert_eq!(call(&app, "history", Some(&user), json!({ "page": 1 })).await.status, StatusCode::FORBIDDEN);
+    let globex = sign_in(&app, "cm@globex.example").await;
+    let theirs: HistoryPage = serde_json::from_str(&call(&app, "history", Some(&globex), json!({ "page": 1 })).await.body).unwrap();
+    assert!(theirs.rows.iter().all(|r| !r.record.contains("acme.example") && !r.who.contains("acme.example")), "R25");
+}

@@ -5,6 +5,7 @@ pub mod bulk_add;
 pub mod coordinators;
 pub mod email;
 pub mod field;
+pub mod history;
 pub mod names;
 pub mod people;
 pub mod products;

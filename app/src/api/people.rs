@@ -125,3 +125,10 @@ pub async fn send_emails_again(emails: Option<Vec<uuid::Uuid>>) -> Result<String
     }
     .await)
 }
+
+/// Management > History: the company's audit events, newest first (R24).
+#[server(prefix = "/api", endpoint = "history", input = crate::api::codec::Json, output = crate::api::codec::Json)]
+pub async fn company_history(page: u32) -> Result<shared::history::HistoryPage, AppError> {
+    use crate::ssr::{history, pool, require_actor, respond};
+    respond(async { history::page(&pool()?, &require_actor()?, page).await }.await)
+}

@@ -20,7 +20,10 @@ pub fn Console(children: Children) -> impl IntoView {
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
                             viewer.await.ok().map(|v| view! {
-                                {v.may_manage_users.then(|| view! { <li><A href="/management/emails">"Emails"</A></li> })}
+                                {v.may_manage_users.then(|| view! {
+                                    <li><A href="/management/emails">"Emails"</A></li>
+                                    <li><A href="/management/history">"History"</A></li>
+                                })}
                                 {v.is_reseller_agent().then(|| view! { <li><A href="/reseller">"Contracts you serve"</A></li> })}
                             })
                         })}

@@ -1,5 +1,6 @@
 mod contract;
 mod emails;
+mod history;
 mod home;
 mod invitation;
 mod mailbox;
@@ -12,6 +13,7 @@ mod support;
 
 pub use contract::ContractPage;
 pub use emails::EmailsPage;
+pub use history::HistoryPage;
 pub use home::HomePage;
 pub use invitation::InvitationPage;
 pub use mailbox::MailboxPage;

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod cases;
 pub mod coordinators;
 pub mod db;
+pub mod history;
 pub mod invitations;
 pub mod outbox;
 pub mod people;
