@@ -1,5 +1,5 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
-import { accounts, hydrated, signIn } from "./support";
+import { accounts, openUsers, signIn } from "./support";
 
 // R18/R19 end to end: Edit Access with the Assign box, up to the seat cap and one past it. A
 // multi-user licence of quantity 1 serves three people; the demo's second company (Globex) holds one
@@ -9,11 +9,6 @@ import { accounts, hydrated, signIn } from "./support";
 const manager = process.env.E2E_SMALL_CM_EMAIL ?? "cm@globex.example";
 const service = process.env.E2E_SMALL_SERVICE ?? "ReCap Pro 2026 — Reality capture";
 const domain = manager.split("@")[1];
-
-async function openUsers(page: Page, query: string) {
-  await page.goto(`/management/users?q=${encodeURIComponent(query)}`);
-  await hydrated(page);
-}
 
 function rowOf(page: Page, email: string): Locator {
   return page.getByRole("table", { name: "People" }).getByRole("row").filter({ hasText: email });
@@ -38,7 +33,7 @@ async function seatsOf(dialog: Locator): Promise<{ used: number; total: number }
 test("Edit Access assigns all up to the seat cap and is refused one past it, with the numbers", async ({ page }) => {
   test.slow(); // a dozen dialogs in one test
   await signIn(page, manager, accounts.password);
-  await openUsers(page, "");
+  await openUsers(page);
   const stamp = Date.now();
   const people = [1, 2, 3, 4].map((n) => `seat${n}.${stamp}@${domain}`);
   await page.getByRole("button", { name: "Bulk Add" }).click();

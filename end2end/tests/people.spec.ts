@@ -1,13 +1,12 @@
 import { expect, test } from "@playwright/test";
-import { accounts, addPerson, hydrated, signIn } from "./support";
+import { accounts, addPerson, hydrated, openUsers, signIn } from "./support";
 
 // Classic User Management, first part (issue 5): Add and Bulk Add. Each test makes its own people,
 // with addresses no other test uses.
 
 test("a Contract Manager adds one person, who is invited", async ({ page }) => {
   await signIn(page);
-  await page.goto("/management/users");
-  await hydrated(page);
+  await openUsers(page);
   const email = `ada.${Date.now()}@acme.example`;
   await page.getByRole("button", { name: "Add", exact: true }).click();
   const dialog = page.getByRole("dialog", { name: "Add a person" });
@@ -31,8 +30,7 @@ test("a Contract Manager adds one person, who is invited", async ({ page }) => {
 
 test("Bulk Add reports every entry and adds the valid new ones after confirmation", async ({ page }) => {
   await signIn(page);
-  await page.goto("/management/users");
-  await hydrated(page);
+  await openUsers(page);
   const stamp = Date.now();
   const text = [
     `Nia Obi <nia.${stamp}@acme.example>`,
@@ -62,8 +60,7 @@ test("Bulk Add reports every entry and adds the valid new ones after confirmatio
 test("an added person accepts the invitation from the mailbox and signs in", async ({ browser }) => {
   const admin = await (await browser.newContext()).newPage();
   await signIn(admin);
-  await admin.goto("/management/users");
-  await hydrated(admin);
+  await openUsers(admin);
   const email = `lin.${Date.now()}@acme.example`;
   await addPerson(admin, email, "Lin", "Wu");
 
@@ -93,16 +90,14 @@ test("an added person accepts the invitation from the mailbox and signs in", asy
 
 test("the CM has no remove button; a person with nothing assigned is removed after confirmation", async ({ page }) => {
   await signIn(page);
-  await page.goto("/management/users?q=cm%40acme.example");
-  await hydrated(page);
+  await openUsers(page, "cm@acme.example");
   await expect(page.getByRole("table", { name: "People" }).getByRole("row").filter({ hasText: "cm@acme.example" })).toBeVisible();
   await expect(page.getByRole("button", { name: "Remove cm@acme.example" })).toHaveCount(0);
 
   const email = `temp.${Date.now()}@acme.example`;
   await addPerson(page, email, "Tem", "Porary");
 
-  await page.goto(`/management/users?q=${encodeURIComponent(email)}`);
-  await hydrated(page);
+  await openUsers(page, email);
   await page.getByRole("button", { name: `Remove ${email}` }).click();
   const confirm = page.getByRole("alertdialog", { name: "Remove Tem Porary?" });
   await confirm.getByRole("button", { name: "Cancel" }).click();
@@ -116,8 +111,7 @@ test("the CM has no remove button; a person with nothing assigned is removed aft
 test("Edit Access assigns every service with the Assign box; removal waits until nothing is assigned", async ({ page }) => {
   await signIn(page);
   const email = "user15@acme.example";
-  await page.goto(`/management/users?q=${encodeURIComponent(email)}`);
-  await hydrated(page);
+  await openUsers(page, email);
   const row = page.getByRole("table", { name: "People" }).getByRole("row").filter({ hasText: email });
   await expect(row.getByRole("button", { name: `Remove ${email}` })).toBeVisible();
 
@@ -144,8 +138,7 @@ test("Edit Access assigns every service with the Assign box; removal waits until
 
 test("the users list filters by status and role, and the filters live in the URL", async ({ page }) => {
   await signIn(page);
-  await page.goto("/management/users");
-  await hydrated(page);
+  await openUsers(page);
   const email = `filter.${Date.now()}@acme.example`;
   await addPerson(page, email, "Fil", "Ter");
 
@@ -173,8 +166,7 @@ test("the users list filters by status and role, and the filters live in the URL
 
 test("the Emails page lists the invitation of a person just added, waiting to be sent", async ({ page }) => {
   await signIn(page);
-  await page.goto("/management/users");
-  await hydrated(page);
+  await openUsers(page);
   const email = `mail.${Date.now()}@acme.example`;
   await addPerson(page, email, "Mai", "Ling");
 
@@ -188,8 +180,7 @@ test("the Emails page lists the invitation of a person just added, waiting to be
 
 test("from the keyboard: Add opens on Email, Tab and Enter save; a removal asks with Cancel focused and Escape keeps the person", async ({ page }) => {
   await signIn(page);
-  await page.goto("/management/users");
-  await hydrated(page);
+  await openUsers(page);
   const email = `kay.${Date.now()}@acme.example`;
   const add = page.getByRole("button", { name: "Add", exact: true });
   await add.focus();
@@ -211,8 +202,7 @@ test("from the keyboard: Add opens on Email, Tab and Enter save; a removal asks 
   await expect(page.getByRole("status")).toHaveText("Kay Board was added and invited.");
   await expect(dialog).toBeHidden();
 
-  await page.goto(`/management/users?q=${encodeURIComponent(email)}`);
-  await hydrated(page);
+  await openUsers(page, email);
   await page.getByRole("button", { name: `Remove ${email}` }).click();
   const confirm = page.getByRole("alertdialog", { name: "Remove Kay Board?" });
   await expect(confirm.getByRole("button", { name: "Cancel" })).toBeFocused();
@@ -224,8 +214,7 @@ test("from the keyboard: Add opens on Email, Tab and Enter save; a removal asks 
 
 test("History shows who added a person, and when", async ({ page }) => {
   await signIn(page);
-  await page.goto("/management/users");
-  await hydrated(page);
+  await openUsers(page);
   const email = `hist.${Date.now()}@acme.example`;
   await addPerson(page, email, "His", "Tory");
 

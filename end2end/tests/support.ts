@@ -28,3 +28,9 @@ export async function addPerson(page: Page, email: string, first: string, last: 
   await dialog.getByRole("button", { name: "Save & Continue" }).click();
   await expect(page.getByRole("status")).toHaveText(`${first} ${last} was added and invited.`);
 }
+
+/** Manage Users, searched for `query` when given, once the page can be used. */
+export async function openUsers(page: Page, query = "") {
+  await page.goto(query ? `/management/users?q=${encodeURIComponent(query)}` : "/management/users");
+  await hydrated(page);
+}

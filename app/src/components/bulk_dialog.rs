@@ -54,11 +54,7 @@ pub fn BulkDialog(
     let busy = RwSignal::new(false);
     let first_field = NodeRef::<Input>::new();
 
-    Effect::new(move |_| {
-        if let Some(input) = first_field.get() {
-            let _ = input.focus();
-        }
-    });
+    super::focus_when_shown(first_field);
 
     let action = move || -> Option<BulkAction> {
         match kind {

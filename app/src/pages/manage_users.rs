@@ -2,7 +2,8 @@ use crate::api::{
     add_person, bulk_add_people, expiring_invitations, list_people, person_access, preview_bulk_add, remove_person, resend_invitation,
     resend_invitations, save_access, set_privilege,
 };
-use crate::components::{Console, ErrorBanner, OutcomeBanner};
+use crate::components::{focus_when_shown, Console, ErrorBanner, OutcomeBanner};
+use leptos::wasm_bindgen::JsCast;
 use crate::format::thousands;
 use crate::AppError;
 use leptos::ev::KeyboardEvent;
@@ -51,22 +52,15 @@ pub fn ManageUsersPage() -> impl IntoView {
         let open = dialog.with(Option::is_some) || removing.with(Option::is_some);
         if was_open == Some(true) && !open {
             let button = opener.get_value().and_then(|id| document().get_element_by_id(&id));
-            if let Some(button) = button {
-                use leptos::wasm_bindgen::JsCast;
-                if let Some(button) = button.dyn_ref::<leptos::web_sys::HtmlElement>() {
-                    let _ = button.focus();
-                }
+            if let Some(button) = button.as_ref().and_then(|b| b.dyn_ref::<leptos::web_sys::HtmlElement>()) {
+                let _ = button.focus();
             }
         }
         open
     });
     // The safe answer has the keyboard: Enter right after opening does not remove anyone.
     let keep = NodeRef::<leptos::html::Button>::new();
-    Effect::new(move |_| {
-        if let Some(button) = keep.get() {
-            let _ = button.focus();
-        }
-    });
+    focus_when_shown(keep);
     let confirm_removal = move || {
         let Some((id, _)) = removing.get_untracked() else { return };
         spawn_local(async move {
@@ -263,11 +257,7 @@ fn AddDialog(on_done: Callback<String>, on_close: Callback<()>) -> impl IntoView
     };
     // Typing starts in the first field.
     let email_field = NodeRef::<leptos::html::Input>::new();
-    Effect::new(move |_| {
-        if let Some(input) = email_field.get() {
-            let _ = input.focus();
-        }
-    });
+    focus_when_shown(email_field);
     let field = move |label: &'static str, id: &'static str, value: RwSignal<String>, kind: &'static str| {
         let node = if label == "Email" { email_field } else { NodeRef::new() };
         view! {
@@ -317,11 +307,7 @@ fn describe(outcome: &BulkAddOutcome) -> String {
 fn BulkAddDialog(on_done: Callback<String>, on_close: Callback<()>) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let text_field = NodeRef::<leptos::html::Textarea>::new();
-    Effect::new(move |_| {
-        if let Some(area) = text_field.get() {
-            let _ = area.focus();
-        }
-    });
+    focus_when_shown(text_field);
     let preview: RwSignal<Option<BulkAddPreview>> = RwSignal::new(None);
     let problem: RwSignal<Option<AppError>> = RwSignal::new(None);
     let busy = RwSignal::new(false);
@@ -396,11 +382,7 @@ fn EditAccessDialog(person: uuid::Uuid, on_done: Callback<String>, on_close: Cal
     let problem: RwSignal<Option<AppError>> = RwSignal::new(None);
     // Once the services are listed, the keyboard is on the Assign box: Space takes them all.
     let assign_box = NodeRef::<leptos::html::Input>::new();
-    Effect::new(move |_| {
-        if let Some(input) = assign_box.get() {
-            let _ = input.focus();
-        }
-    });
+    focus_when_shown(assign_box);
     let save = move || {
         let wanted: Vec<uuid::Uuid> = chosen.get_untracked().into_iter().collect();
         spawn_local(async move {

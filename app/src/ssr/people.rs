@@ -6,7 +6,8 @@ use crate::AppError;
 use shared::bulk_add::{parse_bulk, Entry, NewPerson};
 use shared::people::{BulkAddOutcome, BulkAddPreview, BulkAddRow, PeopleFilter, PeoplePage, PersonRow, PersonStatus};
 use shared::{Email, FieldErrors, PersonName};
-use sqlx::PgPool;
+use sqlx::postgres::PgArguments;
+use sqlx::{Arguments, PgPool};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -49,12 +50,7 @@ pub async fn list(pool: &PgPool, actor: &Actor, filter: &PeopleFilter, page: u32
     let (company_id, _) = actor.person().ok_or(AppError::NotFound)?;
     let viewer = roles::load_viewer(pool, actor).await?;
     let may_manage = viewer.may_manage_users;
-    let total: i64 = sqlx::query_scalar(&format!("{SHOWN} select count(*) from shown"))
-        .bind(company_id)
-        .bind(like_pattern(&filter.search))
-        .bind(filter.status.map(|s| s.key()))
-        .bind(filter.role.map(|r| r.key()))
-        .bind(filter.with_services)
+    let total: i64 = sqlx::query_scalar_with(&format!("{SHOWN} select count(*) from shown"), shown_arguments(company_id, filter)?)
         .fetch_one(pool)
         .await?;
     let rows = rows(pool, company_id, filter, PAGE_SIZE, (page.max(1) as i64 - 1) * PAGE_SIZE).await?;
@@ -70,21 +66,35 @@ fn like_pattern(search: &str) -> String {
     format!("%{}%", search.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
 }
 
+/// $1-$5 of `SHOWN`: the company, the search and the three filters.
+fn shown_arguments(company_id: Uuid, filter: &PeopleFilter) -> Result<PgArguments, AppError> {
+    let mut arguments = PgArguments::default();
+    let added = arguments
+        .add(company_id)
+        .and_then(|_| arguments.add(like_pattern(&filter.search)))
+        .and_then(|_| arguments.add(filter.status.map(|s| s.key())))
+        .and_then(|_| arguments.add(filter.role.map(|r| r.key())))
+        .and_then(|_| arguments.add(filter.with_services));
+    added.map_err(|e| super::db::internal(e))?;
+    Ok(arguments)
+}
+
 async fn rows(pool: &PgPool, company_id: Uuid, filter: &PeopleFilter, limit: i64, offset: i64) -> Result<Vec<PersonRow>, AppError> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "{SHOWN}
-         select id, email, name, status, open_invitation, is_cm, is_sc, services, may_download, may_manage_users
-           from shown
-          order by last_name, first_name, email
-          limit $6 offset $7"
-    ))
-    .bind(company_id)
-    .bind(like_pattern(&filter.search))
-    .bind(filter.status.map(|s| s.key()))
-    .bind(filter.role.map(|r| r.key()))
-    .bind(filter.with_services)
-    .bind(limit)
-    .bind(offset)
+    let mut arguments = shown_arguments(company_id, filter)?;
+    arguments
+        .add(limit)
+        .and_then(|_| arguments.add(offset))
+        .map_err(|e| super::db::internal(e))?;
+    let rows: Vec<Row> = sqlx::query_as_with(
+        &format!(
+            "{SHOWN}
+             select id, email, name, status, open_invitation, is_cm, is_sc, services, may_download, may_manage_users
+               from shown
+              order by last_name, first_name, email
+              limit $6 offset $7"
+        ),
+        arguments,
+    )
     .fetch_all(pool)
     .await?;
     Ok(rows
