@@ -102,3 +102,95 @@ pub async fn sign_in(app: &Router, email: &str) -> String {
     let cookie = reply.set_cookie().expect("a session cookie");
     cookie.split(';').next().unwrap().to_string()
 }
+
+// ---- Added for the access matrix and the hostile-input tests (issue 9) ----
+
+/// Sends a request and turns a panic in the application, or a body that breaks off, into an `Err`
+/// naming what happened, so one bad cell is reported with its input instead of aborting the test.
+pub async fn try_send(app: &Router, request: Request<Body>) -> Result<Reply, String> {
+    let app = app.clone();
+    let task = tokio::spawn(async move {
+        let response = match app.oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.map_err(|e| format!("the body broke off: {e}"))?.to_bytes();
+        Ok(Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() })
+    });
+    match task.await {
+        Ok(reply) => reply,
+        Err(error) if error.is_panic() => {
+            let payload = error.into_panic();
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(no message)".into());
+            Err(format!("the server panicked (a dropped connection for a browser): {message}"))
+        }
+        Err(error) => Err(format!("the request task failed: {error}")),
+    }
+}
+
+/// Every table whose rows a request may change, except `sessions` and `sign_in_failures` (touched by
+/// signing in and by using a session, which is not a change of the company's records).
+pub const RECORD_TABLES: [&str; 14] = [
+    "resellers",
+    "reseller_agents",
+    "companies",
+    "company_resellers",
+    "people",
+    "contracts",
+    "serial_numbers",
+    "shipping_locations",
+    "service_assignments",
+    "invitations",
+    "support_cases",
+    "audit_events",
+    "outgoing_emails",
+    "products",
+];
+
+/// A fingerprint of every record table: (table, row count, md5 of its rows in a fixed order). Two
+/// equal snapshots mean nothing changed in between.
+pub async fn snapshot(pool: &PgPool) -> Vec<(&'static str, i64, String)> {
+    let columns: Vec<String> = RECORD_TABLES
+        .iter()
+        .map(|t| format!("(select row(count(*), md5(coalesce(string_agg(x::text, '|' order by x::text), '')))::text from {t} x)"))
+        .collect();
+    let row: Vec<String> = sqlx::query_scalar(&format!("select array[{}]", columns.join(", ")))
+        .fetch_one(pool)
+        .await
+        .expect("a snapshot of the record tables");
+    RECORD_TABLES
+        .iter()
+        .zip(row)
+        .map(|(table, cell)| {
+            // `(count,md5)`
+            let inner = cell.trim_start_matches('(').trim_end_matches(')');
+            let (count, hash) = inner.split_once(',').unwrap_or(("0", inner));
+            (*table, count.parse().unwrap_or(-1), hash.to_string())
+        })
+        .collect()
+}
+
+/// The tables that differ between two snapshots, with their row counts before and after.
+pub fn changed_tables(before: &[(&'static str, i64, String)], after: &[(&'static str, i64, String)]) -> Vec<String> {
+    before
+        .iter()
+        .zip(after)
+        .filter(|(a, b)| a.2 != b.2)
+        .map(|(a, b)| format!("{} ({} -> {} rows)", a.0, a.1, b.1))
+        .collect()
+}
+
+/// A text cut to `n` characters for a failure message.
+pub fn clip(text: &str, n: usize) -> String {
+    if text.chars().count() <= n {
+        text.to_string()
+    } else {
+        format!("{}… ({} characters)", text.chars().take(n).collect::<String>(), text.chars().count())
+    }
+}
