@@ -55,6 +55,8 @@ export default defineConfig({
           LEPTOS_SITE_ADDR: "127.0.0.1:3100",
           LEPTOS_SITE_ROOT: "target/site",
           RUST_LOG: "warn",
+          // The invitation test follows its link from the development mailbox (off by default).
+          SEATKEEPER_DEV_MAILBOX: "on",
         },
       },
 });

@@ -20,6 +20,13 @@ pub enum AppError {
     Invalid(FieldErrors),
     #[error("Something went wrong on our side (reference {0}). Nothing was changed.")]
     Internal(String),
+    /// The database cannot be reached (down, restarting, or every connection busy): try again soon.
+    #[error("The database is unavailable at the moment. Nothing was changed; please try again in a few seconds.")]
+    Unavailable,
+    /// The request itself could not be read (not JSON, a missing or mistyped argument): the text
+    /// names the argument, e.g. "selection.Rows[0].version: invalid type".
+    #[error("The request could not be read: {0}")]
+    BadRequest(String),
     /// The call itself failed: the network, or a request the server could not read.
     #[error("The server could not be reached or did not understand the request. Please try again.")]
     Transport(String),
@@ -39,9 +46,23 @@ impl AppError {
             Self::NotFound => S::NOT_FOUND,
             Self::Conflict(_) => S::CONFLICT,
             Self::Invalid(_) => S::UNPROCESSABLE_ENTITY,
-            Self::Transport(_) => S::BAD_REQUEST,
+            Self::Transport(_) | Self::BadRequest(_) => S::BAD_REQUEST,
             Self::Internal(_) => S::INTERNAL_SERVER_ERROR,
+            Self::Unavailable => S::SERVICE_UNAVAILABLE,
         }
+    }
+}
+
+/// R23: a field's complaint is a 422 naming the field.
+impl From<shared::FieldError> for AppError {
+    fn from(error: shared::FieldError) -> Self {
+        Self::Invalid(FieldErrors(vec![error]))
+    }
+}
+
+impl From<FieldErrors> for AppError {
+    fn from(errors: FieldErrors) -> Self {
+        Self::Invalid(errors)
     }
 }
 
@@ -49,6 +70,10 @@ impl FromServerFnError for AppError {
     type Encoder = crate::api::codec::JsonText;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        Self::Transport(value.to_string())
+        match value {
+            // On the server: the body did not decode into the function's arguments.
+            ServerFnErrorErr::Args(text) | ServerFnErrorErr::Deserialization(text) => Self::BadRequest(text),
+            other => Self::Transport(other.to_string()),
+        }
     }
 }

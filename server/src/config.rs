@@ -17,7 +17,15 @@ pub struct Config {
     pub cookie_secure: bool,
     /// Failed sign-ins allowed per email within `login_window` before further tries are refused.
     pub login_max_failures: usize,
+    /// Failed sign-ins allowed from one client address within `login_window` (a password sprayed
+    /// over many emails).
+    pub login_max_failures_per_address: usize,
     pub login_window: Duration,
+    /// Behind a reverse proxy, take the client's address from the last X-Forwarded-For entry (the
+    /// one the proxy added); otherwise the peer address, which a client cannot forge.
+    pub trust_proxy: bool,
+    /// Show the outbox with its links at /dev/mailbox (development only; never with SMTP).
+    pub dev_mailbox: bool,
     /// SMTP delivery of the outbox; `None` (no SMTP_URL) keeps emails in the outbox and shows them
     /// on the development mailbox page.
     pub mail: Option<MailSettings>,
@@ -41,7 +49,10 @@ impl Config {
             },
             cookie_secure: env_or("COOKIE_SECURE", false)?,
             login_max_failures: env_or("LOGIN_MAX_FAILURES", 5)?,
+            login_max_failures_per_address: env_or("LOGIN_MAX_FAILURES_PER_ADDRESS", 50)?,
             login_window: Duration::from_secs(60 * env_or("LOGIN_WINDOW_MINUTES", 15)?),
+            trust_proxy: env_or("TRUST_PROXY", false)?,
+            dev_mailbox: app::ssr::outbox::dev_mailbox_enabled(),
             mail: mail_from_env()?,
         })
     }

@@ -167,9 +167,11 @@ pub async fn deliver_due(pool: &PgPool, mailer: &Mailer) -> Result<Pass, sqlx::E
                   order by next_attempt_at limit $1
                   for update skip locked) d
           where o.company_id = d.company_id and o.id = d.id
-      returning o.company_id, o.id, o.to_address, o.subject, o.body_text, o.attempts"
+      returning o.company_id, o.id, o.to_address, o.subject, replace(o.body_text, $2, coalesce(o.secret, $3)) as body_text, o.attempts"
     ))
     .bind(BATCH)
+    .bind(app::ssr::outbox::SECRET)
+    .bind(app::ssr::outbox::SECRET_GONE)
     .fetch_all(pool)
     .await?;
     if due.is_empty() {
@@ -227,6 +229,8 @@ pub async fn deliver_due(pool: &PgPool, mailer: &Mailer) -> Result<Pass, sqlx::E
             set status = r.status,
                 last_error = r.error,
                 sent_at = case when r.status = 'sent' then now() end,
+                -- A delivered link lives in the recipient's mailbox only.
+                secret = case when r.status = 'sent' then null else o.secret end,
                 next_attempt_at = case when r.status = 'queued' then now() + make_interval(secs => r.delay) else o.next_attempt_at end,
                 attempts = o.attempts - r.given_back
            from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::float8[], $6::int4[])

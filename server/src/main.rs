@@ -62,8 +62,21 @@ async fn serve(config: &Config) -> Result<(), String> {
             tracing::info!("delivering email over SMTP ({})", server::config::redact(&settings.url));
             tokio::spawn(server::mail::run(pool.clone(), mailer, settings.poll));
         }
-        _ => tracing::info!("SMTP_URL is not set: emails stay in the outbox, readable at /dev/mailbox"),
+        _ if config.dev_mailbox => {
+            tracing::warn!("SEATKEEPER_DEV_MAILBOX is on: user managers can read every email, invitation links included, at /dev/mailbox (development only)")
+        }
+        _ => tracing::info!("SMTP_URL is not set: emails stay in the outbox (Management > Emails)"),
     }
+    // Failed sign-ins older than the window go, whoever they were for.
+    let (sweep_pool, window) = (pool.clone(), config.login_window);
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+            if let Err(error) = server::web::throttle::forget_expired(&sweep_pool, window).await {
+                tracing::warn!("old failed sign-ins could not be cleared: {error}");
+            }
+        }
+    });
     let router = build_router(AppState::new(pool, leptos.leptos_options, config));
 
     use axum::serve::ListenerExt;
@@ -75,7 +88,8 @@ async fn serve(config: &Config) -> Result<(), String> {
             let _ = tcp.set_nodelay(true);
         });
     tracing::info!("Seatkeeper listening on http://{addr}");
-    axum::serve(listener, router.into_make_service())
+    // The peer address feeds the sign-in throttle (per client address).
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("the server stopped: {e}"))

@@ -2,19 +2,18 @@
 //! memory against their own database (zero-to-production's `Application::build`).
 
 use crate::config::Config;
-use crate::web::{self, login::LoginLimiter};
+use crate::web::{self, throttle::ThrottlePolicy};
 use app::ssr::auth::SessionPolicy;
 use app::{shell, App};
 use axum::body::Body;
 use axum::extract::{FromRef, State};
-use axum::http::Request;
-use axum::response::IntoResponse;
+use axum::http::{Request, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{middleware, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use sqlx::PgPool;
-use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -22,7 +21,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub sessions: SessionPolicy,
     pub cookie_secure: bool,
-    pub limiter: Arc<LoginLimiter>,
+    pub throttle: ThrottlePolicy,
+    pub trust_proxy: bool,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -38,13 +38,36 @@ impl AppState {
             leptos_options,
             sessions: config.sessions,
             cookie_secure: config.cookie_secure,
-            limiter: Arc::new(LoginLimiter::new(config.login_max_failures, config.login_window)),
+            throttle: ThrottlePolicy {
+                per_email: config.login_max_failures as i64,
+                per_address: config.login_max_failures_per_address as i64,
+                window: config.login_window,
+            },
+            trust_proxy: config.trust_proxy,
         }
     }
 }
 
-async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
-    handle_server_fns_with_context(move || provide_context(state.pool.clone()), request).await
+async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> Response {
+    let response = handle_server_fns_with_context(move || provide_context(state.pool.clone()), request).await.into_response();
+    errors_keep_their_status(response).await
+}
+
+/// server_fn answers 500 for an error raised before the function body ran (arguments that do not
+/// decode, an unknown function); the body is our `AppError`, so give it its own status (400 for a
+/// request that could not be read) instead of blaming the server.
+async fn errors_keep_their_status(response: Response) -> Response {
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<app::AppError>(&bytes) {
+        parts.status = error.status();
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 pub fn build_router(state: AppState) -> Router {
@@ -60,7 +83,9 @@ pub fn build_router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, move || provide_context(pool.clone()), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(state.clone(), web::session::resolve))
-        // Outermost: a cross-site request is refused before anything else looks at it.
+        // A cross-site request is refused before anything else looks at it.
         .layer(middleware::from_fn(web::same_origin::refuse_cross_site))
+        // Outermost: every answer, refusals included, carries the security headers.
+        .layer(middleware::from_fn_with_state(state.cookie_secure, web::headers::secure))
         .with_state(state)
 }

@@ -68,3 +68,19 @@ fn a_malformed_smtp_sender_is_named_at_start() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("SMTP_FROM=\"not an address\" is not an email address"), "{stderr}");
 }
+
+/// Issue 9, finding 8: the database the console runs on keeps every change it confirmed, even if
+/// the machine crashes. Only the tests' own connections turn synchronous_commit off (PGOPTIONS in
+/// scripts/test); a connection without that sees the cluster's own setting.
+#[test]
+fn the_database_keeps_every_confirmed_change_through_a_crash() {
+    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| server::config::LOCAL_DATABASE_URL.to_string());
+    let output = Command::new("psql")
+        .arg(&url)
+        .args(["-tAc", "show synchronous_commit"])
+        .env_remove("PGOPTIONS")
+        .output()
+        .expect("psql runs (scripts/setup installs it)");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "on");
+}

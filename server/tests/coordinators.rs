@@ -244,3 +244,61 @@ async fn r6_a_case_is_seen_by_its_company_and_its_reseller_and_nobody_else(pool:
         assert!(cases.as_array().unwrap().iter().all(|c| c["company"] != "Acme Engineering"), "{who}");
     }
 }
+
+/// Issue 9, finding 7: a request stays one per contract, and a request whose maker is no longer the
+/// CM (the agent changed the CM directly meanwhile) cannot be approved, only declined (R1, R7).
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn r7_a_stale_change_of_cm_request_cannot_be_approved_and_only_one_is_open_per_contract(pool: PgPool) {
+    let (app, cm) = setup(&pool).await;
+    let user01 = person(&pool, "user01@acme.example").await;
+    let user02 = person(&pool, "user02@acme.example").await;
+    let ask = |proposed: Uuid| json!({ "contract_number": MAIN, "proposed": proposed, "reason": "Handing over." });
+    let reply = call(&app, "contracts/request-manager-change", Some(&cm), ask(user01)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let second = call(&app, "contracts/request-manager-change", Some(&cm), ask(user02)).await;
+    assert_eq!(second.status, StatusCode::CONFLICT, "{}", second.body);
+    assert!(second.body.contains("already is an open request"), "{}", second.body);
+    let open = "select count(*) from support_cases where kind = 'change_contract_manager' and status = 'open'";
+    assert_eq!(count(&pool, open).await, 1);
+
+    // The agent makes someone else the CM directly; the old CM's request is now stale.
+    let agent = sign_in(&app, "agent@northwind.example").await;
+    let sc2 = person(&pool, "sc2@acme.example").await;
+    let contract = contract_id(&pool, MAIN).await;
+    let reply = call(&app, "reseller/change-manager", Some(&agent), json!({ "contract_id": contract, "person": sc2 })).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let case: Uuid = sqlx::query_scalar("select id from support_cases where status = 'open' and kind = 'change_contract_manager'").fetch_one(&pool).await.unwrap();
+    let audit_before = count(&pool, "select count(*) from audit_events").await;
+    let refused = call(&app, "reseller/resolve-case", Some(&agent), json!({ "case_id": case, "approve": true })).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert!(refused.body.contains("no longer the Contract Manager"), "{}", refused.body);
+    assert_eq!(count(&pool, &format!("select count(*) from contracts where id = '{contract}' and manager_id = '{sc2}'")).await, 1, "R1: the CM stays");
+    assert_eq!(count(&pool, "select count(*) from audit_events").await, audit_before, "nothing changed");
+    let declined = call(&app, "reseller/resolve-case", Some(&agent), json!({ "case_id": case, "approve": false })).await;
+    assert_eq!(declined.status, StatusCode::OK, "{}", declined.body);
+}
+
+/// Issue 9, finding 5 (R23): a multi-byte postal code once dropped the connection (byte slicing);
+/// a NUL byte in a support case once answered 500. Both are 422s naming the field.
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn r23_multi_byte_postal_codes_and_nul_bytes_are_refused_naming_the_field(pool: PgPool) {
+    let (app, cm) = setup(&pool).await;
+    let sc1 = person(&pool, "sc1@acme.example").await;
+    for (country, code) in [("NL", "123é5"), ("US", "1234é6789"), ("GB", "SW1A 1Aé")] {
+        let location = ShippingLocation { country: country.into(), postal_code: code.into(), ..berlin() };
+        let reply = save(&app, &cm, &[sc1], &location).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{country} {code}: {}", reply.body);
+        assert!(reply.body.contains("Postal code"), "{}", reply.body);
+    }
+    let location = ShippingLocation { city: "Ber\u{0}lin".into(), ..berlin() };
+    let reply = save(&app, &cm, &[sc1], &location).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    assert!(reply.body.contains("City"), "{}", reply.body);
+    let cases = count(&pool, "select count(*) from support_cases").await;
+    for (subject, body, field) in [("Help\u{0}", "", "Subject"), ("Help", "text\u{0}", "Text")] {
+        let reply = call(&app, "cases/open", Some(&cm), json!({ "subject": subject, "body": body })).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+        assert!(reply.body.contains(field), "{}", reply.body);
+    }
+    assert_eq!(count(&pool, "select count(*) from support_cases").await, cases, "nothing was opened");
+}

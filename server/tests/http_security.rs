@@ -191,3 +191,153 @@ async fn using_a_session_keeps_it_alive(pool: PgPool) {
     let idle: f64 = sqlx::query_scalar("select extract(epoch from now() - last_seen_at)::float8 from sessions").fetch_one(&pool).await.unwrap();
     assert!(idle < 60.0, "the call touched the session: idle {idle} s");
 }
+
+fn sign_in_from(address: &str, email: &str, password: &str) -> axum::http::Request<axum::body::Body> {
+    let form = format!("email={}&password={password}", email.replace('@', "%40"));
+    let mut request = post("/auth/login", None, "application/x-www-form-urlencoded", form);
+    let peer: std::net::SocketAddr = format!("{address}:40000").parse().unwrap();
+    request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+    request
+}
+
+/// Issue 9, finding 2: the count lives in PostgreSQL, so a second server instance on the same
+/// database refuses what the first one counted.
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn failed_sign_ins_counted_by_one_server_instance_are_refused_by_another(pool: PgPool) {
+    seed_small(&pool).await;
+    let (first, second) = (app(pool.clone()), app(pool.clone())); // three failures allowed
+    for app in [&first, &second, &first] {
+        assert!(sign_in_reply(app, CM, "guess").await.location().contains("error=invalid"));
+    }
+    assert!(sign_in_reply(&second, CM, PASSWORD).await.location().contains("error=throttled"));
+}
+
+/// Issue 9, finding 2: checking and counting are one step, so twenty guesses sent at once for one
+/// email get no more evaluations than the limit allows.
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn twenty_parallel_guesses_for_one_email_get_at_most_the_allowed_evaluations(pool: PgPool) {
+    seed_small(&pool).await;
+    let app = app(pool.clone()); // three failures allowed
+    let guesses = (0..20).map(|i| {
+        let app = app.clone();
+        tokio::spawn(async move { sign_in_reply(&app, CM, &format!("guess-{i}")).await.location().to_string() })
+    });
+    let mut evaluated = 0;
+    for guess in guesses {
+        let location = guess.await.unwrap();
+        if location.contains("error=invalid") {
+            evaluated += 1;
+        } else {
+            assert!(location.contains("error=throttled"), "{location}");
+        }
+    }
+    assert_eq!(evaluated, 3);
+}
+
+/// Issue 9, finding 2: one password sprayed over many emails from one address is slowed too, and
+/// another address is not affected.
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn one_password_sprayed_over_many_emails_from_one_address_is_refused(pool: PgPool) {
+    seed_small(&pool).await;
+    let mut config = config();
+    config.login_max_failures_per_address = 5;
+    let app = app_with(pool.clone(), &config);
+    for n in 1..=5 {
+        let reply = send(&app, sign_in_from("203.0.113.7", &format!("user{n:02}@acme.example"), "Summer2026!")).await;
+        assert!(reply.location().contains("error=invalid"), "{}", reply.location());
+    }
+    let sixth = send(&app, sign_in_from("203.0.113.7", "user06@acme.example", PASSWORD)).await;
+    assert!(sixth.location().contains("error=throttled"), "even the right password: {}", sixth.location());
+    let elsewhere = send(&app, sign_in_from("198.51.100.1", "user06@acme.example", PASSWORD)).await;
+    assert!(elsewhere.set_cookie().is_some(), "{}", elsewhere.location());
+    // A forged X-Forwarded-For changes nothing unless the server is told to trust a proxy.
+    let mut forged = sign_in_from("203.0.113.7", "user07@acme.example", PASSWORD);
+    forged.headers_mut().insert("x-forwarded-for", "198.51.100.9".parse().unwrap());
+    assert!(send(&app, forged).await.location().contains("error=throttled"));
+    config.trust_proxy = true;
+    let behind_proxy = app_with(pool.clone(), &config);
+    let mut forwarded = sign_in_from("10.0.0.1", "user07@acme.example", PASSWORD);
+    forwarded.headers_mut().insert("x-forwarded-for", "203.0.113.7, 198.51.100.9".parse().unwrap());
+    assert!(send(&behind_proxy, forwarded).await.set_cookie().is_some(), "the proxy's last entry is the client");
+}
+
+/// Issue 9, finding 2: what is kept of a failure is small whatever was posted (the body may be
+/// 2 MB), and failures older than the window are forgotten.
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn a_failed_sign_in_keeps_a_bounded_record_whatever_was_posted(pool: PgPool) {
+    seed_small(&pool).await;
+    let app = app(pool.clone());
+    let huge = format!("{}@acme.example", "a".repeat(1_500_000));
+    let reply = sign_in_reply(&app, &huge, "guess").await;
+    assert!(reply.location().starts_with("/login?error=invalid"), "{}", &reply.location()[..60.min(reply.location().len())]);
+    assert!(reply.location().len() < 200, "the email is not echoed back");
+    sign_in_reply(&app, "nobody@acme.example", "guess").await;
+    let longest: Option<i32> = sqlx::query_scalar("select max(length(subject)) from sign_in_failures").fetch_one(&pool).await.unwrap();
+    assert!(longest.unwrap_or(0) <= 100, "{longest:?}");
+    sqlx::query("update sign_in_failures set failed_at = now() - interval '16 minutes'").execute(&pool).await.unwrap();
+    let forgotten = server::web::throttle::forget_expired(&pool, std::time::Duration::from_secs(15 * 60)).await.unwrap();
+    assert!(forgotten >= 1);
+    let left: i64 = sqlx::query_scalar("select count(*) from sign_in_failures").fetch_one(&pool).await.unwrap();
+    assert_eq!(left, 0);
+}
+
+/// Issue 9, finding 4: pages carry a Content-Security-Policy whose nonce is the one on their inline
+/// scripts, and every answer forbids framing and sniffing and keeps links out of Referer headers.
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn every_answer_carries_the_security_headers_and_pages_a_nonce_policy(pool: PgPool) {
+    seed_small(&pool).await;
+    let app = app(pool.clone());
+    let cookie = sign_in(&app, CM).await;
+    let page = send(&app, get("/", Some(&cookie))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let policy = page.headers.get("content-security-policy").expect("a policy").to_str().unwrap().to_string();
+    let nonce = policy.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).expect("a nonce in the policy");
+    assert!(nonce.len() >= 16, "{policy}");
+    assert!(page.body.contains(&format!("nonce=\"{nonce}\"")), "the hydration script carries the nonce");
+    assert!(policy.contains("'wasm-unsafe-eval'") && policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert!(!policy.contains("'unsafe-inline'") && !policy.contains("'unsafe-eval'"), "{policy}");
+    let again = send(&app, get("/", Some(&cookie))).await;
+    assert!(!again.headers.get("content-security-policy").unwrap().to_str().unwrap().contains(nonce), "a new nonce each time");
+
+    let api = call(&app, "viewer", Some(&cookie), json!({})).await;
+    let refused = call(&app, "viewer", None, json!({})).await;
+    let sign_in_page = send(&app, get("/login", None)).await;
+    for reply in [&page, &api, &refused, &sign_in_page] {
+        assert_eq!(reply.headers.get("x-frame-options").map(|v| v.to_str().unwrap()), Some("DENY"));
+        assert_eq!(reply.headers.get("x-content-type-options").map(|v| v.to_str().unwrap()), Some("nosniff"));
+        assert_eq!(reply.headers.get("referrer-policy").map(|v| v.to_str().unwrap()), Some("no-referrer"));
+        assert!(reply.headers.get("content-security-policy").is_some());
+        assert!(reply.headers.get("strict-transport-security").is_none(), "no HSTS over plain HTTP");
+    }
+    let mut secure = config();
+    secure.cookie_secure = true;
+    let https = app_with(pool, &secure);
+    let reply = send(&https, get("/login", None)).await;
+    assert!(reply.headers.get("strict-transport-security").is_some(), "HSTS when the cookie is Secure");
+}
+
+/// Issue 9, finding 6: password hashing and checking run on the blocking pool. On a runtime with a
+/// single worker thread, another task still runs while a hash is computed and checked.
+#[tokio::test(flavor = "current_thread")]
+async fn password_hashing_leaves_the_async_worker_free_for_other_requests() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    let ticks = Arc::new(AtomicU64::new(0));
+    let ticker = {
+        let ticks = ticks.clone();
+        tokio::spawn(async move {
+            loop {
+                ticks.fetch_add(1, Ordering::Relaxed);
+                tokio::task::yield_now().await;
+            }
+        })
+    };
+    let hash = app::ssr::auth::hash_password_off_thread("correct horse battery").await;
+    let while_hashing = ticks.swap(0, Ordering::Relaxed);
+    let found = app::ssr::auth::first_matching_hash_off_thread("correct horse battery", vec!["x".into(), hash]).await;
+    let while_checking = ticks.load(Ordering::Relaxed);
+    ticker.abort();
+    assert_eq!(found, Some(1));
+    assert!(while_hashing > 0, "the other task ran while hashing");
+    assert!(while_checking > 0, "the other task ran while checking");
+}

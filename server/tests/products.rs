@@ -422,3 +422,84 @@ async fn the_table_filters_sorts_and_pages_on_the_server(pool: PgPool) {
     wild.filter.text = "%".into();
     assert_eq!(page_with(&app, &cookie, &wild).await.total, 0, "a % is a character, not a wildcard");
 }
+
+/// Issue 9, finding 1 (R2): a serial of contract 110000003 (another CM's) slipped into a selection
+/// of the CM's own contract, hidden behind a duplicated row so the counts match, changes nothing;
+/// a selection that only repeats a row is refused too (it once underflowed a subtraction).
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn r2_a_serial_of_another_cms_contract_hidden_behind_a_duplicate_changes_nothing(pool: PgPool) {
+    let (app, cookie) = setup(&pool).await;
+    let own = first_page(&app, &cookie).await.rows[0].clone();
+    // Anyone of the company reads the other contract's rows; cm2 manages it.
+    let cm2 = sign_in(&app, "cm2@acme.example").await;
+    let foreign = page_with(&app, &cm2, &ProductsQuery::new("110000003")).await.rows[0].clone();
+    let before = audit_count(&pool).await;
+    let state = |id: Uuid| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_as::<_, (Option<String>, Option<Uuid>, i64)>("select group_name, coordinator_id, version from serial_numbers where id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let foreign_before = state(foreign.id).await;
+    let own_before = state(own.id).await;
+    let sneaky = Selection::Rows(vec![(own.id, own.version), (own.id, own.version), (foreign.id, foreign.version)]);
+    let repeated = Selection::Rows(vec![(own.id, own.version), (own.id, own.version)]);
+    let sc = person(&pool, "sc1@acme.example").await;
+    for selection in [&sneaky, &repeated] {
+        for action in [BulkAction::RenameGroup { group_name: "Taken over".into() }, assign(sc), BulkAction::Unassign] {
+            let reply = apply(&app, &cookie, MAIN, selection, &action).await;
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{action:?}: {}", reply.body);
+            assert!(reply.body.contains("Selection"), "the message names the field: {}", reply.body);
+            let preview = call(&app, "serials/preview", Some(&cookie), json!({ "contract_number": MAIN, "selection": selection, "action": action })).await;
+            assert_eq!(preview.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", preview.body);
+        }
+    }
+    assert_eq!(state(foreign.id).await, foreign_before, "the other CM's serial is untouched");
+    assert_eq!(state(own.id).await, own_before);
+    assert_eq!(audit_count(&pool).await, before, "no audit event either");
+    // The foreign serial alone is refused as not on this contract.
+    let alone = apply(&app, &cookie, MAIN, &Selection::Rows(vec![(foreign.id, foreign.version)]), &BulkAction::Unassign).await;
+    assert_eq!(alone.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", alone.body);
+    assert!(alone.body.contains("not on contract 110000001"), "{}", alone.body);
+}
+
+/// Issue 9, finding 1: Undo reverses only serials of the contract it is asked on.
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn r2_undo_asked_on_another_contract_finds_nothing(pool: PgPool) {
+    let (app, cookie) = setup(&pool).await;
+    let page = first_page(&app, &cookie).await;
+    let outcome = applied(&app, &cookie, &rows(&page, 3), &BulkAction::RenameGroup { group_name: "Undo me".into() }).await;
+    let change = outcome.change_id.expect("a change id");
+    // The same CM manages 110000002: the change of 110000001 is not undone from there.
+    let reply = call(&app, "serials/undo", Some(&cookie), json!({ "contract_number": "110000002", "change_id": change })).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
+    let still: i64 = sqlx::query_scalar("select count(*) from serial_numbers where group_name = 'Undo me'").fetch_one(&pool).await.unwrap();
+    assert_eq!(still, 3);
+}
+
+/// Issue 9, finding 5 (R23): a NUL byte or an over-long text in the filter is a 422 naming the
+/// field, never a server error.
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn r23_a_nul_byte_or_a_novel_in_the_filter_is_refused_naming_the_field(pool: PgPool) {
+    let (app, cookie) = setup(&pool).await;
+    for text in ["abc\u{0}def".to_string(), "x".repeat(201)] {
+        let mut query = ProductsQuery::new(MAIN);
+        query.filter.text = text.clone();
+        let reply = call(&app, "serials/page", Some(&cookie), json!({ "query": query })).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+        assert!(reply.body.contains("Search"), "{}", reply.body);
+        let selection = Selection::AllMatching { filter: query.filter.clone(), expected: 1, as_of_micros: 0 };
+        let reply = apply(&app, &cookie, MAIN, &selection, &BulkAction::Unassign).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    }
+    let reply = call(&app, "people/search", Some(&cookie), json!({ "contract_number": MAIN, "text": "a\u{0}" })).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    // Multi-byte text is fine.
+    let mut query = ProductsQuery::new(MAIN);
+    query.filter.text = "Ünïcödé 😀".into();
+    assert_eq!(page_with(&app, &cookie, &query).await.total, 0);
+}

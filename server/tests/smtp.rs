@@ -117,6 +117,15 @@ async fn r17_an_invitation_reaches_the_smtp_server_with_its_link(pool: PgPool) {
     assert!(content.contains("Subject: "), "{content}");
     assert!(content.contains("/invitations/"), "the accept link travels in the message: {content}");
     assert_eq!(state_of(&pool, "joy@acme.example").await, ("sent".into(), 1, None));
+    // Issue 9, finding 3: once delivered, the link is in the recipient's mailbox only.
+    let unfolded = content.replace("=\r\n", "").replace("=\n", ""); // quoted-printable soft breaks
+    let at = unfolded.find("/invitations/").unwrap() + "/invitations/".len();
+    let token: String = unfolded[at..].chars().take_while(char::is_ascii_hexdigit).collect();
+    assert_eq!(token.len(), 64, "{content}");
+    let (secret, body): (Option<String>, String) =
+        sqlx::query_as("select secret, body_text from outgoing_emails where to_address = 'joy@acme.example'").fetch_one(&pool).await.unwrap();
+    assert_eq!(secret, None, "the token is erased once sent");
+    assert!(!body.contains(&token), "{body}");
     // Nothing is sent twice.
     assert_eq!(deliver_due(&pool, &mailer(&sink.url(), 3)).await.unwrap(), Pass::default());
     assert_eq!(sink.received().len(), 1);

@@ -80,20 +80,14 @@ pub struct AgentContract {
 /// R23: a case's subject is 1 to 200 characters, its text at most 5,000.
 pub fn parse_case(subject: &str, body: &str) -> Result<(String, String), crate::FieldErrors> {
     let mut errors = crate::FieldErrors::default();
-    let subject = subject.trim();
-    let body = body.trim();
-    if subject.is_empty() {
+    let subject = errors.take(crate::text::one_line("Subject", subject, 200));
+    if subject.as_deref() == Some("") {
         errors.push(crate::FieldError::new("Subject", "is required"));
-    } else if subject.chars().count() > 200 {
-        errors.push(crate::FieldError::new("Subject", "is longer than 200 characters"));
     }
-    if body.chars().count() > 5000 {
-        errors.push(crate::FieldError::new("Text", "is longer than 5,000 characters"));
-    }
-    if errors.is_empty() {
-        Ok((subject.to_string(), body.to_string()))
-    } else {
-        Err(errors)
+    let body = errors.take(crate::text::multi_line("Text", body, 5000));
+    match (subject, body) {
+        (Some(subject), Some(body)) if errors.is_empty() => Ok((subject, body)),
+        _ => Err(errors),
     }
 }
 
@@ -107,5 +101,12 @@ mod tests {
         assert_eq!(parse_case("  ", "x").unwrap_err().for_field("Subject"), Some("is required"));
         assert!(parse_case(&"s".repeat(201), "").is_err());
         assert!(parse_case("s", &"t".repeat(5001)).unwrap_err().for_field("Text").is_some());
+    }
+
+    #[test]
+    fn a_case_with_a_nul_byte_is_refused_naming_the_field() {
+        assert!(parse_case("a\u{0}b", "").unwrap_err().for_field("Subject").is_some());
+        assert!(parse_case("Help", "line one\nline\u{0}").unwrap_err().for_field("Text").is_some());
+        assert_eq!(parse_case("Help", "line one\nline two").unwrap().1, "line one\nline two");
     }
 }

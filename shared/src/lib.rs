@@ -11,6 +11,7 @@ pub mod people;
 pub mod products;
 pub mod serial;
 pub mod shipping;
+pub mod text;
 pub mod viewer;
 
 pub use email::Email;

@@ -82,6 +82,20 @@ pub fn is_serial_fragment(text: &str) -> bool {
 }
 
 impl SerialFilter {
+    /// R23: the filter's text reaches a query, so it is checked first (length, no NUL).
+    pub fn validate(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::default();
+        errors.take(crate::text::search("Search", &self.text));
+        if let Some(group) = &self.group {
+            errors.take(crate::text::one_line("Group", group, MAX_GROUP_NAME_LEN));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.text.trim().is_empty() && self.product.is_none() && self.group.is_none() && self.coordinator.is_none()
     }

@@ -45,6 +45,11 @@ pub fn country_name(code: &str) -> Option<&'static str> {
 pub fn check_postal_code(country: &str, raw: &str) -> Result<String, FieldError> {
     let code = raw.trim().to_uppercase();
     let err = |shape: &str| Err(FieldError::new("Postal code", format!("is not a postal code of {shape}")));
+    // Every shape below is ASCII; checking that first also keeps the byte slicing below on
+    // character boundaries (a multi-byte character such as `123é5` once panicked here).
+    if !code.is_ascii() {
+        return err(country_name(country).unwrap_or("that country"));
+    }
     let digits = |n: usize| code.len() == n && code.bytes().all(|b| b.is_ascii_digit());
     let ok = match country {
         "US" => digits(5) || (code.len() == 10 && code.as_bytes()[5] == b'-' && code[..5].bytes().chain(code[6..].bytes()).all(|b| b.is_ascii_digit())),
@@ -242,6 +247,15 @@ mod tests {
         }
         for (country, code) in [("US", "9410"), ("NL", "AB 1011"), ("CA", "123 456"), ("GB", "12345"), ("JP", "!")] {
             assert!(check_postal_code(country, code).is_err(), "{country} {code}");
+        }
+    }
+
+    #[test]
+    fn r23_a_postal_code_with_a_multi_byte_character_is_refused_not_a_panic() {
+        for country in ["NL", "US", "GB", "CA", "DE", "JP"] {
+            for code in ["123é5", "1234é6789", "é", "12😀AB", "SW1A 1Aé", "K1A 0Bé"] {
+                assert!(check_postal_code(country, code).is_err(), "{country} {code}");
+            }
         }
     }
 

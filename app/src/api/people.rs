@@ -50,7 +50,7 @@ pub async fn resend_invitation(person: uuid::Uuid) -> Result<String, AppError> {
 pub async fn dev_mailbox() -> Result<Vec<shared::people::SentEmail>, AppError> {
     use crate::ssr::{outbox, people, pool, require_actor, respond};
     respond(async {
-        if std::env::var("SMTP_URL").is_ok_and(|v| !v.trim().is_empty()) {
+        if !outbox::dev_mailbox_enabled() {
             return Err(AppError::NotFound);
         }
         let pool = pool()?;

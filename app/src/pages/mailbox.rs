@@ -3,8 +3,8 @@ use crate::components::{Console, ErrorBanner};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// While no SMTP server is configured, what would have been sent is readable here, so an invitation
-/// can be followed on a development machine and in the end-to-end tests.
+/// On a development machine (SEATKEEPER_DEV_MAILBOX=on, no SMTP server), what would have been sent
+/// is readable here, so an invitation can be followed there and in the end-to-end tests.
 #[component]
 pub fn MailboxPage() -> impl IntoView {
     let mails = Resource::new(|| (), |_| dev_mailbox());
@@ -21,9 +21,10 @@ pub fn MailboxPage() -> impl IntoView {
                         Ok(list) => view! {
                             <ul class="mails">
                                 {list.into_iter().map(|m| {
+                                    // Only a link whose token is still there (it is erased once sent).
                                     let link = m.body.find("/invitations/").map(|at| {
                                         m.body[at..].split_whitespace().next().unwrap_or_default().to_string()
-                                    });
+                                    }).filter(|l| l.len() > "/invitations/".len() && l["/invitations/".len()..].bytes().all(|b| b.is_ascii_hexdigit()));
                                     view! {
                                         <li>
                                             <article aria-label=format!("Email to {}", m.to)>

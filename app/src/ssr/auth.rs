@@ -50,6 +50,28 @@ pub fn hash_password_with_salt(password: &str, salt: &SaltString) -> String {
     Argon2::default().hash_password(password.as_bytes(), salt).expect("argon2 hashing").to_string()
 }
 
+/// Hashing takes tens of milliseconds of CPU on purpose: it runs on the blocking pool, so a burst of
+/// sign-ins never stalls the async workers that serve every other request.
+pub async fn hash_password_off_thread(password: &str) -> String {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || hash_password(&password)).await.expect("argon2 hashing task")
+}
+
+/// Which of the hashes the password matches, checked on the blocking pool like hashing. With no
+/// hash at all, a dummy one still costs a verification, so timing does not tell which emails exist.
+pub async fn first_matching_hash_off_thread(password: &str, hashes: Vec<String>) -> Option<usize> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || {
+        if hashes.is_empty() {
+            let _ = verify_password(&password, dummy_hash());
+            return None;
+        }
+        hashes.iter().position(|hash| verify_password(&password, hash))
+    })
+    .await
+    .expect("argon2 verification task")
+}
+
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
@@ -69,7 +91,7 @@ pub fn token_hash(token: &str) -> String {
 /// several companies; the first account whose password matches wins. Unknown emails still cost one
 /// hash verification, so timing does not tell which emails exist.
 pub async fn verify_credentials(pool: &PgPool, email: &str, password: &str) -> Result<Option<Principal>, sqlx::Error> {
-    let rows: Vec<(Option<Uuid>, Uuid, Option<Uuid>, String)> = sqlx::query_as(
+    let mut rows: Vec<(Option<Uuid>, Uuid, Option<Uuid>, String)> = sqlx::query_as(
         "select company_id, id, null::uuid, password_hash from people
           where lower(email) = lower($1) and status = 'active' and password_hash is not null
          union all
@@ -79,11 +101,9 @@ pub async fn verify_credentials(pool: &PgPool, email: &str, password: &str) -> R
     .bind(email.trim())
     .fetch_all(pool)
     .await?;
-    if rows.is_empty() {
-        let _ = verify_password(password, dummy_hash());
-        return Ok(None);
-    }
-    Ok(rows.into_iter().find(|r| verify_password(password, &r.3)).map(|(company, id, reseller, _)| {
+    let hashes: Vec<String> = rows.iter().map(|r| r.3.clone()).collect();
+    let matched = first_matching_hash_off_thread(password, hashes).await.map(|i| rows.swap_remove(i));
+    Ok(matched.map(|(company, id, reseller, _)| {
         match (company, reseller) {
             (Some(company_id), _) => Principal::Person { company_id, person_id: id },
             (None, Some(reseller_id)) => Principal::ResellerAgent { reseller_id, agent_id: id },

@@ -251,22 +251,29 @@ pub async fn visible_cases(pool: &PgPool, actor: &Actor) -> Result<Vec<SupportCa
 pub async fn resolve_case(pool: &PgPool, actor: &Actor, case_id: Uuid, approve: bool) -> Result<String, AppError> {
     let (reseller_id, agent_id) = agent_of(actor)?;
     let mut tx = pool.begin().await?;
-    let case: Option<(Uuid, Uuid, Option<Uuid>, String, String)> = sqlx::query_as(
-        "select sc.company_id, sc.contract_id, sc.proposed_manager_id, sc.kind, sc.status
+    // The contract is locked too: its CM cannot change between the check below and the approval.
+    let case: Option<(Uuid, Uuid, Option<Uuid>, String, String, bool)> = sqlx::query_as(
+        "select sc.company_id, sc.contract_id, sc.proposed_manager_id, sc.kind, sc.status, c.manager_id = sc.opened_by
            from support_cases sc join contracts c on c.company_id = sc.company_id and c.id = sc.contract_id
           where sc.id = $1 and c.reseller_id = $2
-          for update of sc",
+          for update of sc, c",
     )
     .bind(case_id)
     .bind(reseller_id)
     .fetch_optional(&mut *tx)
     .await?;
-    let (company_id, contract_id, proposed, kind, status) = case.ok_or(AppError::NotFound)?;
+    let (company_id, contract_id, proposed, kind, status, asked_by_current_manager) = case.ok_or(AppError::NotFound)?;
     if kind != "change_contract_manager" {
         return Err(AppError::invalid("Case", "is not a request to change the Contract Manager"));
     }
     if status != "open" {
         return Err(AppError::Conflict(format!("This case was already {status}.")));
+    }
+    // R7: only the current CM's request changes the CM; a stale one can only be declined.
+    if approve && !asked_by_current_manager {
+        return Err(AppError::Conflict(
+            "This request was made by someone who is no longer the Contract Manager; it can only be declined.".into(),
+        ));
     }
     let message = if approve {
         let proposed = proposed.ok_or_else(|| AppError::invalid("Case", "names nobody"))?;

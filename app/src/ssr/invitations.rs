@@ -16,12 +16,15 @@ fn public_url() -> String {
     std::env::var("SEATKEEPER_PUBLIC_URL").unwrap_or_default().trim_end_matches('/').to_string()
 }
 
-pub fn invitation_body(first_name: &str, inviter: &str, token: &str) -> String {
+/// The email's text keeps a placeholder where the link's token goes (`outbox::SECRET`): the token
+/// itself waits in `outgoing_emails.secret` until the email is delivered, and is erased then.
+pub fn invitation_body(first_name: &str, inviter: &str) -> String {
     format!(
         "Hello {first_name},\n\n{inviter} invited you to Seatkeeper, where your company manages its software subscriptions.\n\n\
-         Accept the invitation and choose a password here:\n{}/invitations/{token}\n\n\
+         Accept the invitation and choose a password here:\n{}/invitations/{}\n\n\
          The link works once and expires in {VALID_DAYS} days.\n",
-        public_url()
+        public_url(),
+        super::outbox::SECRET
     )
 }
 
@@ -41,7 +44,7 @@ pub async fn invite_many(
     let ids: Vec<Uuid> = people.iter().map(|p| p.0).collect();
     let emails: Vec<String> = people.iter().map(|p| p.1.clone()).collect();
     let hashes: Vec<String> = tokens.iter().map(|t| token_hash(t)).collect();
-    let bodies: Vec<String> = people.iter().zip(&tokens).map(|(p, t)| invitation_body(&p.2, &inviter, t)).collect();
+    let bodies: Vec<String> = people.iter().map(|p| invitation_body(&p.2, &inviter)).collect();
     sqlx::query(
         "insert into invitations (company_id, id, person_id, token_hash, expires_at)
          select $1, gen_random_uuid(), p, h, now() + make_interval(days => $4)
@@ -54,13 +57,14 @@ pub async fn invite_many(
     .execute(&mut **tx)
     .await?;
     sqlx::query(
-        "insert into outgoing_emails (company_id, id, to_address, subject, body_text)
-         select $1, gen_random_uuid(), e, $2, b from unnest($3::text[], $4::text[]) as x(e, b)",
+        "insert into outgoing_emails (company_id, id, to_address, subject, body_text, secret)
+         select $1, gen_random_uuid(), e, $2, b, t from unnest($3::text[], $4::text[], $5::text[]) as x(e, b, t)",
     )
     .bind(company_id)
     .bind(SUBJECT)
     .bind(&emails)
     .bind(&bodies)
+    .bind(&tokens)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -115,6 +119,11 @@ pub async fn accept(pool: &sqlx::PgPool, token: &str, password: &str) -> Result<
     if password.chars().count() < 10 {
         return Err(AppError::invalid("Password", "must be at least 10 characters long"));
     }
+    if password.chars().count() > 1024 {
+        return Err(AppError::invalid("Password", "is longer than 1,024 characters"));
+    }
+    // Hashed before any row is locked: the hash takes a while on purpose.
+    let hash = super::auth::hash_password_off_thread(password).await;
     let mut tx = pool.begin().await?;
     let row: Option<(Uuid, Uuid, Uuid)> = sqlx::query_as(
         "select i.company_id, i.person_id, i.id from invitations i
@@ -128,7 +137,6 @@ pub async fn accept(pool: &sqlx::PgPool, token: &str, password: &str) -> Result<
     .await?;
     let (company_id, person_id, invitation_id) =
         row.ok_or_else(|| AppError::Conflict("This invitation link is no longer valid.".into()))?;
-    let hash = super::auth::hash_password(password);
     sqlx::query("update people set status = 'active', password_hash = $3, updated_at = now() where company_id = $1 and id = $2")
         .bind(company_id)
         .bind(person_id)

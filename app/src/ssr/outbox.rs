@@ -6,6 +6,21 @@ use shared::people::{Delivery, EmailDelivery, Outbox};
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
+/// Stands in an email's text for its secret (an invitation's token) until delivery puts it in.
+/// Control characters never pass the checks of names and text, so no one can type it.
+pub const SECRET: &str = "\u{1}secret\u{1}";
+
+/// What the development mailbox shows in place of a secret that was erased once delivered.
+pub const SECRET_GONE: &str = "(link removed once the email was sent)";
+
+/// The development mailbox (every email with its links, to user managers) is for development only:
+/// on when SEATKEEPER_DEV_MAILBOX says so, and never when emails are delivered over SMTP.
+pub fn dev_mailbox_enabled() -> bool {
+    let on = std::env::var("SEATKEEPER_DEV_MAILBOX").is_ok_and(|v| matches!(v.trim(), "on" | "true" | "1" | "yes"));
+    let smtp = std::env::var("SMTP_URL").is_ok_and(|v| !v.trim().is_empty());
+    on && !smtp
+}
+
 pub async fn queue(
     tx: &mut Transaction<'_, Postgres>,
     company_id: Uuid,
@@ -27,10 +42,13 @@ pub async fn queue(
 /// The company's latest outgoing emails, newest first.
 pub async fn latest(pool: &sqlx::PgPool, company_id: Uuid) -> Result<Vec<shared::people::SentEmail>, AppError> {
     let rows: Vec<(String, String, String, String)> = sqlx::query_as(
-        "select to_address, subject, body_text, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"')
+        "select to_address, subject, replace(body_text, $2, coalesce(secret, $3)),
+                to_char(created_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"')
            from outgoing_emails where company_id = $1 order by created_at desc limit 200",
     )
     .bind(company_id)
+    .bind(SECRET)
+    .bind(SECRET_GONE)
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(|(to, subject, body, queued_at)| shared::people::SentEmail { to, subject, body, queued_at }).collect())

@@ -68,10 +68,11 @@ fn like_pattern(search: &str) -> String {
 
 /// $1-$5 of `SHOWN`: the company, the search and the three filters.
 fn shown_arguments(company_id: Uuid, filter: &PeopleFilter) -> Result<PgArguments, AppError> {
+    let search = shared::text::search("Search", &filter.search)?;
     let mut arguments = PgArguments::default();
     let added = arguments
         .add(company_id)
-        .and_then(|_| arguments.add(like_pattern(&filter.search)))
+        .and_then(|_| arguments.add(like_pattern(&search)))
         .and_then(|_| arguments.add(filter.status.map(|s| s.key())))
         .and_then(|_| arguments.add(filter.role.map(|r| r.key())))
         .and_then(|_| arguments.add(filter.with_services));

@@ -136,6 +136,7 @@ fn order_clause(columns: impl Iterator<Item = String>, descending: bool) -> Stri
 type RowTuple = (Uuid, String, String, String, String, i32, Option<String>, Uuid, String, String, bool, i64);
 
 pub async fn products_page(pool: &PgPool, access: &ContractAccess, query: &ProductsQuery) -> Result<ProductsPage, AppError> {
+    query.filter.validate()?;
     let mut count = QueryBuilder::new("select count(*), (extract(epoch from now()) * 1000000)::int8");
     // Only free text looks at products and people; without it the count is an index-only scan.
     count.push(if needs_joins(&query.filter) { FROM } else { FROM_SERIALS_ONLY });
@@ -263,7 +264,8 @@ pub async fn coordinators_of(pool: &PgPool, access: &ContractAccess) -> Result<V
 
 /// People of the company whose name or email contains the text, for the Assign box.
 pub async fn search_people(pool: &PgPool, access: &ContractAccess, text: &str) -> Result<Vec<PersonOption>, AppError> {
-    let pattern = format!("%{}%", text.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let text = shared::text::search("Search", text)?;
+    let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
     let rows: Vec<(Uuid, String, String)> = sqlx::query_as(
         "select id, first_name || ' ' || last_name, email from people
           where company_id = $1 and status <> 'removed'
@@ -304,6 +306,17 @@ async fn lock_selection(
         Selection::Rows(rows) => {
             let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
             let versions: Vec<i64> = rows.iter().map(|r| r.1).collect();
+            // A serial listed twice would make the count of rows found match the count of distinct
+            // ids while a serial of another contract hides among them (R2): refuse it outright.
+            let mut unique = ids.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            if unique.len() != ids.len() {
+                return Err(AppError::invalid(
+                    "Selection",
+                    format!("lists {} serial numbers more than once; select each serial once", ids.len() - unique.len()),
+                ));
+            }
             let found: Vec<(Uuid, String, i64, i64)> = sqlx::query_as(
                 "select s.id, s.serial, s.version, v.version
                    from serial_numbers s join unnest($3::uuid[], $4::int8[]) as v(id, version) on v.id = s.id
@@ -317,11 +330,8 @@ async fn lock_selection(
             .bind(&versions)
             .fetch_all(&mut **tx)
             .await?;
-            let mut unique = ids.clone();
-            unique.sort();
-            unique.dedup();
             if found.len() != unique.len() {
-                let missing = unique.len() - found.len();
+                let missing = unique.len().saturating_sub(found.len());
                 return Err(AppError::invalid(
                     "Selection",
                     format!("{missing} of the selected serial numbers are not on contract {}", access.contract_number),
@@ -334,6 +344,7 @@ async fn lock_selection(
             Ok(unique)
         }
         Selection::AllMatching { filter, expected, as_of_micros } => {
+            filter.validate()?;
             let mut qb = QueryBuilder::new(
                 "select s.id, s.serial, s.updated_at > to_timestamp(",
             );
@@ -440,7 +451,7 @@ pub async fn preview(pool: &PgPool, access: &ContractAccess, selection: &Selecti
                from serial_numbers s
                join contracts c on c.company_id = s.company_id and c.id = s.contract_id
                join people ep on ep.company_id = s.company_id and ep.id = coalesce(s.coordinator_id, c.manager_id)
-              where s.company_id = $1 and s.id = any($2)
+              where s.company_id = $1 and s.contract_id = $4 and s.id = any($2)
                 and ($3::uuid is null and s.coordinator_id is not null
                      or $3::uuid is not null and s.coordinator_id is distinct from $3::uuid)
               group by 1 order by 2 desc, 1",
@@ -448,17 +459,19 @@ pub async fn preview(pool: &PgPool, access: &ContractAccess, selection: &Selecti
         .bind(access.company_id)
         .bind(&ids)
         .bind(person)
+        .bind(access.contract_id)
         .fetch_all(&mut *tx)
         .await?,
         Target::Group(group) => sqlx::query_as(
             "select coalesce('\u{201c}' || s.group_name || '\u{201d}', '(no group)'), count(*)
                from serial_numbers s
-              where s.company_id = $1 and s.id = any($2) and s.group_name is distinct from $3
+              where s.company_id = $1 and s.contract_id = $4 and s.id = any($2) and s.group_name is distinct from $3
               group by 1 order by 2 desc, 1",
         )
         .bind(access.company_id)
         .bind(&ids)
         .bind(group)
+        .bind(access.contract_id)
         .fetch_all(&mut *tx)
         .await?,
     };
@@ -522,7 +535,7 @@ async fn write_change(
     let changed: i64 = sqlx::query_scalar(
         "with old as (
              select id, coordinator_id, group_name, version from serial_numbers
-              where company_id = $1 and id = any($2)
+              where company_id = $1 and contract_id = $9 and id = any($2)
          ), changed as (
              update serial_numbers s
                 set coordinator_id = case when $3 = 'coordinator' then $4 else s.coordinator_id end,
@@ -530,7 +543,7 @@ async fn write_change(
                     version = s.version + 1,
                     updated_at = now()
                from old
-              where s.company_id = $1 and s.id = old.id
+              where s.company_id = $1 and s.contract_id = $9 and s.id = old.id
                 and (($3 = 'coordinator' and s.coordinator_id is distinct from $4)
                   or ($3 = 'group' and s.group_name is distinct from $5))
              returning s.id, old.coordinator_id as old_coordinator, old.group_name as old_group,
@@ -554,6 +567,7 @@ async fn write_change(
     .bind(access.actor_person)
     .bind(action)
     .bind(change_id)
+    .bind(access.contract_id)
     .fetch_one(&mut **tx)
     .await?;
     Ok(changed as u64)
@@ -600,7 +614,7 @@ pub async fn undo(pool: &PgPool, access: &ContractAccess, change_id: Uuid) -> Re
                 set coordinator_id = prior.coordinator_id, group_name = prior.group_name,
                     version = s.version + 1, updated_at = now()
                from prior
-              where s.company_id = $1 and s.id = prior.id
+              where s.company_id = $1 and s.contract_id = $5 and s.id = prior.id
              returning s.id, s.coordinator_id, s.group_name, s.version
          ), audited as (
              insert into audit_events (company_id, id, actor_person_id, action, entity, entity_id, before, after, change_id)
@@ -617,6 +631,7 @@ pub async fn undo(pool: &PgPool, access: &ContractAccess, change_id: Uuid) -> Re
     .bind(change_id)
     .bind(access.actor_person)
     .bind(Uuid::new_v4())
+    .bind(access.contract_id)
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;

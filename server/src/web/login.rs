@@ -4,14 +4,13 @@
 use super::cookies;
 use crate::startup::AppState;
 use app::ssr::auth::{create_session, end_session, verify_credentials, SESSION_COOKIE};
-use axum::extract::State;
+use super::throttle;
+use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::net::{IpAddr, SocketAddr};
 
 #[derive(Deserialize)]
 pub struct SignInForm {
@@ -21,43 +20,23 @@ pub struct SignInForm {
     pub password: String,
 }
 
-/// Counts failed sign-ins per email; past the limit further tries are refused until the window
-/// passes, whatever the password (a brute-force guard, not a lock-out that needs an admin).
-pub struct LoginLimiter {
-    max_failures: usize,
-    window: Duration,
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
-}
-
-impl LoginLimiter {
-    pub fn new(max_failures: usize, window: Duration) -> Self {
-        Self { max_failures, window, failures: Mutex::new(HashMap::new()) }
-    }
-
-    fn recent(&self, key: &str, now: Instant) -> usize {
-        let mut map = self.failures.lock().expect("limiter lock");
-        let Some(times) = map.get_mut(key) else { return 0 };
-        while times.front().is_some_and(|t| now.duration_since(*t) > self.window) {
-            times.pop_front();
+/// The client's address for the throttle: the peer, or behind a trusted proxy the address the
+/// proxy added last to X-Forwarded-For (earlier entries are whatever the client claimed).
+pub fn client_address(request: &Request, trust_proxy: bool) -> Option<IpAddr> {
+    if trust_proxy {
+        let forwarded = request
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .last()
+            .and_then(|last| last.trim().parse().ok());
+        if forwarded.is_some() {
+            return forwarded;
         }
-        times.len()
     }
-
-    pub fn is_blocked(&self, key: &str) -> bool {
-        self.recent(key, Instant::now()) >= self.max_failures
-    }
-
-    pub fn record_failure(&self, key: &str) {
-        let mut map = self.failures.lock().expect("limiter lock");
-        if map.len() > 100_000 {
-            map.clear(); // bounded memory under a spray of made-up emails
-        }
-        map.entry(key.to_string()).or_default().push_back(Instant::now());
-    }
-
-    pub fn forget(&self, key: &str) {
-        self.failures.lock().expect("limiter lock").remove(key);
-    }
+    request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())
 }
 
 fn back_to_sign_in(error: &str, email: &str) -> Response {
@@ -71,16 +50,30 @@ fn back_to_sign_in(error: &str, email: &str) -> Response {
     Redirect::to(&format!("/login?error={error}&email={email}")).into_response()
 }
 
-pub async fn sign_in(State(state): State<AppState>, Form(form): Form<SignInForm>) -> Response {
+pub async fn sign_in(State(state): State<AppState>, request: Request) -> Response {
+    let address = client_address(&request, state.trust_proxy);
+    let Ok(Form(form)) = Form::<SignInForm>::from_request(request, &state).await else {
+        return back_to_sign_in("missing", "");
+    };
     let email = form.email.trim();
     if email.is_empty() || form.password.is_empty() {
         return back_to_sign_in("missing", email);
     }
-    let key = email.to_lowercase();
-    if state.limiter.is_blocked(&key) {
-        tracing::warn!(email = %key, "sign-in refused: too many failures");
-        return back_to_sign_in("throttled", email);
+    // No account has a longer email (R23): refused before anything is counted or looked up.
+    if email.chars().count() > shared::email::MAX_EMAIL_LEN || email.contains('\0') || form.password.len() > 1024 {
+        return back_to_sign_in("invalid", "");
     }
+    let attempt = match throttle::begin(&state.pool, state.throttle, email, address).await {
+        Ok(Some(attempt)) => attempt,
+        Ok(None) => {
+            tracing::warn!(?address, "sign-in refused: too many failures for this email or address");
+            return back_to_sign_in("throttled", email);
+        }
+        Err(error) => {
+            let _ = app::ssr::internal(error);
+            return back_to_sign_in("unavailable", email);
+        }
+    };
     let principal = match verify_credentials(&state.pool, email, &form.password).await {
         Ok(principal) => principal,
         Err(error) => {
@@ -88,11 +81,13 @@ pub async fn sign_in(State(state): State<AppState>, Form(form): Form<SignInForm>
             return back_to_sign_in("unavailable", email);
         }
     };
+    // A wrong password leaves its attempt counted as a failure.
     let Some(principal) = principal else {
-        state.limiter.record_failure(&key);
         return back_to_sign_in("invalid", email);
     };
-    state.limiter.forget(&key);
+    if let Err(error) = throttle::succeeded(&state.pool, attempt).await {
+        let _ = app::ssr::internal(error);
+    }
     match create_session(&state.pool, principal).await {
         Ok(token) => {
             // A reseller agent's work starts on the contracts they serve.

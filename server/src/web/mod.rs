@@ -2,6 +2,8 @@
 
 pub mod cookies;
 pub mod export;
+pub mod headers;
 pub mod login;
 pub mod same_origin;
 pub mod session;
+pub mod throttle;
