@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_EMAIL_LEN: usize = 254;
 
 /// A syntactically plausible email address, trimmed. Emails are compared case-insensitively
-/// (DOMAIN.md, Person), so `key()` is what uniqueness and look-ups use; the text keeps its case
+/// (docs/rules.md, Person), so `key()` is what uniqueness and look-ups use; the text keeps its case
 /// for display.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Email(String);

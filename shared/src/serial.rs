@@ -1,7 +1,7 @@
 use crate::FieldError;
 use serde::{Deserialize, Serialize};
 
-/// A serial number shaped like `123-45678901` (DOMAIN.md, Serial number).
+/// A serial number shaped like `123-45678901` (docs/rules.md, Serial number).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SerialNumber(String);
 
