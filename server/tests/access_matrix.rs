@@ -90,6 +90,15 @@ impl Caller {
         }
     }
 
+    /// The other company, whose records this caller's requests must never change (R25).
+    fn other_company(self) -> Option<&'static str> {
+        match self {
+            User | Coordinator | UserManager | Manager | OtherManager => Some("Globex Architects"),
+            ForeignManager => Some("Acme Engineering"),
+            Anonymous | Agent | ForeignAgent => None,
+        }
+    }
+
     /// Callers for whom our records are another tenant's (R25).
     fn is_foreign(self) -> bool {
         matches!(self, ForeignManager | ForeignAgent)
@@ -390,7 +399,7 @@ async fn serials_page(_: &World, _: Caller, ids: Ids) -> Value {
 
 async fn selection(w: &World, ids: Ids, n: i64) -> Selection {
     let rows = w.main_rows(n).await;
-    Selection::Rows(rows.into_iter().map(|(id, version)| (id_or_missing(ids, id), version)).collect())
+    Selection::Rows(rows.into_iter().map(|(id, version)| (id_or_missing(ids, id), version).into()).collect())
 }
 
 async fn serials_preview(w: &World, _: Caller, ids: Ids) -> Value {
@@ -644,7 +653,7 @@ fn first_difference(a: &str, b: &str) -> String {
         let end = s.ceil_char_boundary((at + 60).min(s.len()));
         s[start..end].to_string()
     };
-    format!("at byte {at}: {:?} versus {:?}", around(a), around(b))
+    format!("at byte {at} ({} and {} bytes long): {:?} versus {:?}", a.len(), b.len(), around(a), around(b))
 }
 
 #[sqlx::test(migrator = "migrations::MIGRATOR")]
@@ -684,8 +693,17 @@ async fn every_endpoint_answers_every_kind_of_caller_as_the_matrix_says_and_a_re
             };
             let input = (row.input)(&w, caller, Ids::Real).await;
             let before = snapshot(&w.pool).await;
+            let other_before = match caller.other_company() {
+                Some(company) => company_fingerprint(&w.pool, company).await,
+                None => String::new(),
+            };
             let reply = try_send(&w.app, request(row.way, row.path, &input, cookie.as_deref())).await;
             let after = snapshot(&w.pool).await;
+            if let Some(company) = caller.other_company() {
+                if company_fingerprint(&w.pool, company).await != other_before {
+                    failures.push(format!("R25 {cell}: changed records of {company}; input {}", clip(&input.to_string(), 300)));
+                }
+            }
             let reply = match reply {
                 Ok(reply) => reply,
                 Err(error) => {

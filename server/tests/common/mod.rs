@@ -194,3 +194,31 @@ pub fn clip(text: &str, n: usize) -> String {
         format!("{}… ({} characters)", text.chars().take(n).collect::<String>(), text.chars().count())
     }
 }
+
+/// The tables whose rows belong to one company (R25).
+pub const COMPANY_TABLES: [&str; 10] = [
+    "company_resellers",
+    "people",
+    "contracts",
+    "serial_numbers",
+    "shipping_locations",
+    "service_assignments",
+    "invitations",
+    "support_cases",
+    "audit_events",
+    "outgoing_emails",
+];
+
+/// A fingerprint of every row one company owns, named as in the demo data ("Acme Engineering",
+/// "Globex Architects"): equal before and after means nothing of that company changed.
+pub async fn company_fingerprint(pool: &PgPool, company: &str) -> String {
+    let parts: Vec<String> = COMPANY_TABLES
+        .iter()
+        .map(|t| format!("(select md5(coalesce(string_agg(x::text, '|' order by x::text), '')) from {t} x where x.company_id = c.id)"))
+        .collect();
+    sqlx::query_scalar(&format!("select concat_ws(',', {}) from companies c where c.name = $1", parts.join(", ")))
+        .bind(company)
+        .fetch_one(pool)
+        .await
+        .expect("a company's fingerprint")
+}
