@@ -1,5 +1,5 @@
 # The two commands of the README, and a few helpers. Each target calls a script in scripts/.
-.PHONY: run test db db-stop bench setup
+.PHONY: run test db db-stop bench setup soak
 
 run:   ## build, migrate, load demo data and serve on http://127.0.0.1:3000
 	scripts/run
@@ -18,3 +18,6 @@ setup:
 
 bench: ## benchmarks at 100,000 serials; writes BENCHMARKS.md
 	scripts/bench
+
+soak:  ## 32 admins acting at once for SOAK_SECONDS (60), then every invariant checked; not part of test
+	scripts/soak
