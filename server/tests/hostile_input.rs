@@ -639,8 +639,13 @@ fn mutate(args: &Value, mutation: &Mutation) -> (Vec<u8>, String, Vec<String>) {
         Mutation::Retype(index, wrong) if !all.is_empty() => {
             let path = index.get(&all).clone();
             let mut value = args.clone();
-            *parent_mut(&mut value, &path) = wrong.clone();
-            (value.to_string().into_bytes(), format!("{} = {wrong}", show(&path)), keys(&path))
+            let replaced = std::mem::replace(parent_mut(&mut value, &path), wrong.clone());
+            // Naming a field inside what was replaced (`missing field group_name`) names it too.
+            let mut inside = Vec::new();
+            paths(&replaced, &mut Vec::new(), &mut inside);
+            let mut names = keys(&path);
+            names.extend(inside.iter().flat_map(|p| keys(p)).take(20));
+            (value.to_string().into_bytes(), format!("{} = {wrong}", show(&path)), names)
         }
         Mutation::Garbage(bytes) => (bytes.clone(), "a garbage body".into(), vec![]),
         _ => (args.to_string().into_bytes(), "well-typed".into(), vec![]),
