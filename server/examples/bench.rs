@@ -9,7 +9,8 @@
 //! - Bulk Add (issue 5): 5,000 entries previewed and then added and invited, each through the whole
 //!   HTTP router (session, same-origin check, server function, JSON in and out).
 
-use app::ssr::products::{self, ContractAccess};
+use app::ssr::authz::{self, Contract, ContractView};
+use app::ssr::products;
 use app::ssr::Actor;
 use axum::body::Body;
 use axum::http::{header, Request};
@@ -51,16 +52,16 @@ fn slice(text: &str) -> SerialFilter {
     SerialFilter { text: text.into(), ..SerialFilter::default() }
 }
 
-async fn all_matching(pool: &PgPool, access: &ContractAccess, filter: &SerialFilter) -> Selection {
+async fn all_matching(pool: &PgPool, view: &ContractView, filter: &SerialFilter) -> Selection {
     let mut query = ProductsQuery::new(CONTRACT);
     query.filter = filter.clone();
     query.page_size = 25;
-    let page = products::products_page(pool, access, &query).await.unwrap();
+    let page = products::products_page(pool, view, &query).await.unwrap();
     Selection::AllMatching { filter: filter.clone(), expected: page.total, as_of_micros: page.as_of_micros }
 }
 
 /// The statements `products::apply` runs, with literal values, timed by psql itself.
-fn bare_sql(access: &ContractAccess, filter: &SerialFilter, set: &str, actor: Uuid) -> String {
+fn bare_sql(contract: &Contract, filter: &SerialFilter, set: &str, actor: Uuid) -> String {
     let text_clause = if filter.text.is_empty() {
         String::new()
     } else if shared::products::is_serial_fragment(&filter.text) {
@@ -77,7 +78,7 @@ fn bare_sql(access: &ContractAccess, filter: &SerialFilter, set: &str, actor: Uu
          join products pr on pr.id = s.product_id \
          join people ep on ep.company_id = s.company_id and ep.id = coalesce(s.coordinator_id, c.manager_id) \
          where s.company_id = '{}' and s.contract_id = '{}'{text_clause}",
-        access.company_id, access.contract_id
+        contract.company_id, contract.id
     );
     let (kind, coordinator, group) = match set {
         "unassign" => ("coordinator", "null::uuid".to_string(), "null::text".to_string()),
@@ -98,7 +99,7 @@ fn bare_sql(access: &ContractAccess, filter: &SerialFilter, set: &str, actor: Uu
            jsonb_build_object('coordinator_id', oc, 'group_name', og, 'version', version - 1),\n\
            jsonb_build_object('coordinator_id', coordinator_id, 'group_name', group_name, 'version', version), gen_random_uuid() from changed returning 1)\n\
          select count(*) from audited;\ncommit;\n",
-        company = access.company_id,
+        company = contract.company_id,
     )
 }
 
@@ -139,9 +140,10 @@ async fn main() {
     let (_, sc3) = person(&pool, "sc3@acme.example").await;
     let (_, sc4) = person(&pool, "sc4@acme.example").await;
     let actor = Actor { principal: Principal::Person { company_id, person_id: cm } };
-    let access = products::contract_access(&pool, &actor, CONTRACT).await.unwrap();
+    let view = authz::contract_view(&pool, &actor, CONTRACT).await.unwrap();
+    let manager = view.clone().manage().unwrap();
     let total: i64 = sqlx::query_scalar("select count(*) from serial_numbers where contract_id = $1")
-        .bind(access.contract_id)
+        .bind(view.contract().id)
         .fetch_one(&pool)
         .await
         .unwrap();
@@ -163,15 +165,15 @@ async fn main() {
                 let action = match action_name {
                     "Assign" => BulkAction::Assign { assignee: Assignee::Existing(person) },
                     "Unassign" => {
-                        let prep = all_matching(&pool, &access, &filter).await;
-                        products::apply(&pool, &access, &prep, &BulkAction::Assign { assignee: Assignee::Existing(person) }).await.unwrap();
+                        let prep = all_matching(&pool, &view, &filter).await;
+                        products::apply(&pool, &manager, &prep, &BulkAction::Assign { assignee: Assignee::Existing(person) }).await.unwrap();
                         BulkAction::Unassign
                     }
                     _ => BulkAction::RenameGroup { group_name: format!("Bench {run}") },
                 };
-                let selection = all_matching(&pool, &access, &filter).await;
+                let selection = all_matching(&pool, &view, &filter).await;
                 let started = Instant::now();
-                let outcome = products::apply(&pool, &access, &selection, &action).await.unwrap();
+                let outcome = products::apply(&pool, &manager, &selection, &action).await.unwrap();
                 server_times.push(ms(started.elapsed()));
                 assert!(outcome.changed > 0);
 
@@ -180,12 +182,12 @@ async fn main() {
                     "Assign" => (if run % 2 == 0 { sc3 } else { sc4 }).to_string(),
                     "Unassign" => {
                         // put them back on a person first, so the bare unassign changes every row
-                        psql_ms(&config.database_url, &bare_sql(&access, &filter, &sc1.to_string(), cm));
+                        psql_ms(&config.database_url, &bare_sql(view.contract(), &filter, &sc1.to_string(), cm));
                         "unassign".to_string()
                     }
                     _ => "rename".to_string(),
                 };
-                bare_times.push(psql_ms(&config.database_url, &bare_sql(&access, &filter, &set, cm)));
+                bare_times.push(psql_ms(&config.database_url, &bare_sql(view.contract(), &filter, &set, cm)));
             }
             let (server, bare) = (median(server_times), median(bare_times));
             println!("| {label} | {action_name} | {server:.1} | {bare:.1} | {:.2} |", server / bare);
@@ -206,11 +208,11 @@ async fn main() {
     query.page_size = 50;
     let mut times = Vec::new();
     for _ in 0..20 {
-        products::products_page(&pool, &access, &query).await.unwrap();
+        products::products_page(&pool, &view, &query).await.unwrap();
     }
     for _ in 0..500 {
         let started = Instant::now();
-        let page = products::products_page(&pool, &access, &query).await.unwrap();
+        let page = products::products_page(&pool, &view, &query).await.unwrap();
         times.push(ms(started.elapsed()));
         assert_eq!(page.rows.len(), 50);
     }

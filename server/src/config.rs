@@ -1,8 +1,55 @@
 //! Settings from the environment, each with a default that works on a developer's machine.
 
 use app::ssr::auth::SessionPolicy;
-use crate::mail::{MailSettings, RetryPolicy};
 use std::time::Duration;
+
+/// The sign-in throttle (`web::throttle`), from LOGIN_* settings.
+#[derive(Debug, Clone, Copy)]
+pub struct ThrottlePolicy {
+    /// Failed sign-ins per email within `window` before further tries are refused.
+    pub per_email: i64,
+    /// Failed sign-ins from one client address within `window` (one password sprayed over many
+    /// emails).
+    pub per_address: i64,
+    pub window: Duration,
+}
+
+/// How often a refused message is tried again, and when to give up.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// The wait after the first failed attempt; each further failure doubles it.
+    pub first_delay: Duration,
+    pub max_delay: Duration,
+    /// Attempts in all, the first included; after the last one fails the message is `failed`.
+    pub max_attempts: i32,
+}
+
+impl Default for RetryPolicy {
+    /// 30 s, 1 min, 2 min … capped at one hour; eight attempts span about four hours.
+    fn default() -> Self {
+        Self { first_delay: Duration::from_secs(30), max_delay: Duration::from_secs(3600), max_attempts: 8 }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before the next attempt, after `attempts` attempts have failed.
+    pub fn delay_after(&self, attempts: i32) -> Duration {
+        let doublings = attempts.saturating_sub(1).clamp(0, 20) as u32;
+        self.first_delay.saturating_mul(1 << doublings).min(self.max_delay)
+    }
+}
+
+/// Settings of the SMTP path, from the environment (README, "Email").
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// `smtp://host:25`, `smtp://user:pass@host:587?tls=required`, `smtps://host` (lettre's URL form).
+    pub url: String,
+    pub from: String,
+    /// How long the worker sleeps when nothing is due.
+    pub poll: Duration,
+    pub retry: RetryPolicy,
+}
+
 
 /// The private cluster `scripts/pg` starts when no DATABASE_URL is given (README, "The database").
 pub const LOCAL_DATABASE_URL: &str = "postgres://seatkeeper:seatkeeper@127.0.0.1:54329/seatkeeper";

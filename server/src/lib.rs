@@ -7,4 +7,5 @@ pub mod database;
 pub mod mail;
 pub mod seed;
 pub mod startup;
+pub mod state;
 pub mod web;

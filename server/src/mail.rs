@@ -14,30 +14,8 @@ use sqlx::PgPool;
 use std::time::Duration;
 use uuid::Uuid;
 
-/// How often a refused message is tried again, and when to give up.
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    /// The wait after the first failed attempt; each further failure doubles it.
-    pub first_delay: Duration,
-    pub max_delay: Duration,
-    /// Attempts in all, the first included; after the last one fails the message is `failed`.
-    pub max_attempts: i32,
-}
-
-impl Default for RetryPolicy {
-    /// 30 s, 1 min, 2 min … capped at one hour; eight attempts span about four hours.
-    fn default() -> Self {
-        Self { first_delay: Duration::from_secs(30), max_delay: Duration::from_secs(3600), max_attempts: 8 }
-    }
-}
-
-impl RetryPolicy {
-    /// The wait before the next attempt, after `attempts` attempts have failed.
-    pub fn delay_after(&self, attempts: i32) -> Duration {
-        let doublings = attempts.saturating_sub(1).clamp(0, 20) as u32;
-        self.first_delay.saturating_mul(1 << doublings).min(self.max_delay)
-    }
-}
+// The settings are configuration; the worker only reads them.
+pub use crate::config::{MailSettings, RetryPolicy};
 
 /// What happened to one attempt, as recorded on the message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,17 +35,6 @@ pub fn judge(policy: &RetryPolicy, attempts: i32, permanent: bool, reason: Strin
     } else {
         Outcome::Retry { reason, delay: policy.delay_after(attempts) }
     }
-}
-
-/// Settings of the SMTP path, from the environment (README, "Email").
-#[derive(Debug, Clone)]
-pub struct MailSettings {
-    /// `smtp://host:25`, `smtp://user:pass@host:587?tls=required`, `smtps://host` (lettre's URL form).
-    pub url: String,
-    pub from: String,
-    /// How long the worker sleeps when nothing is due.
-    pub poll: Duration,
-    pub retry: RetryPolicy,
 }
 
 /// An SMTP client and the sender address the outbox is delivered with.

@@ -4,7 +4,10 @@
 //! One reseller serves two companies, so tenant isolation can be seen and tested. Every demo account
 //! that can sign in uses the password `DEMO_PASSWORD`.
 
+use app::ssr::audit::{self, Change, Who};
 use app::ssr::auth::hash_password_with_salt;
+use serde_json::json;
+use shared::audit::Action;
 use argon2::password_hash::SaltString;
 use sqlx::{PgPool, Postgres, Transaction};
 use std::io::Write;
@@ -399,15 +402,8 @@ async fn seed_company(
     .execute(&mut **tx)
     .await?;
 
-    sqlx::query(
-        "insert into audit_events (company_id, id, action, entity, entity_id, after)
-         values ($1, $2, 'demo_data.loaded', 'company', $1, jsonb_build_object('serials', $3::bigint))",
-    )
-    .bind(company_id)
-    .bind(id(AUDIT, company.number))
-    .bind(total as i64)
-    .execute(&mut **tx)
-    .await?;
+    let loaded = Change { event_id: Some(id(AUDIT, company.number)), ..Change::new(company_id, None, Some(json!({ "serials": total }))) };
+    audit::record(tx, company_id, Who::Seatkeeper, Action::DemoDataLoaded, &[loaded], None).await.map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
     Ok(total)
 }
 

@@ -1,63 +1,30 @@
 //! Builds the whole application router; `main` serves it and the integration tests drive it in
 //! memory against their own database (zero-to-production's `Application::build`).
 
-use crate::config::Config;
-use crate::web::{self, throttle::ThrottlePolicy};
-use app::ssr::auth::SessionPolicy;
+pub use crate::state::AppState;
+use crate::web;
 use app::{shell, App};
 use axum::body::Body;
-use axum::extract::{FromRef, State};
+use axum::extract::State;
 use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::{middleware, Router};
+use axum::middleware::{self, Next};
+use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
-use sqlx::PgPool;
 
-#[derive(Clone)]
-pub struct AppState {
-    pub pool: PgPool,
-    pub leptos_options: LeptosOptions,
-    pub sessions: SessionPolicy,
-    pub cookie_secure: bool,
-    pub throttle: ThrottlePolicy,
-    pub trust_proxy: bool,
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
-    }
-}
-
-impl AppState {
-    pub fn new(pool: PgPool, leptos_options: LeptosOptions, config: &Config) -> Self {
-        Self {
-            pool,
-            leptos_options,
-            sessions: config.sessions,
-            cookie_secure: config.cookie_secure,
-            throttle: ThrottlePolicy {
-                per_email: config.login_max_failures as i64,
-                per_address: config.login_max_failures_per_address as i64,
-                window: config.login_window,
-            },
-            trust_proxy: config.trust_proxy,
-        }
-    }
-}
-
-async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> Response {
-    let response = handle_server_fns_with_context(move || provide_context(state.pool.clone()), request).await.into_response();
-    errors_keep_their_status(response).await
+async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
+    handle_server_fns_with_context(move || provide_context(state.pool.clone()), request).await
 }
 
 /// server_fn answers 500 for an error raised before the function body ran (arguments that do not
-/// decode, an unknown function); the body is our `AppError`, so give it its own status (400 for a
+/// decode); the body is our `AppError`, so the answer gets that error's own status (400 for a
 /// request that could not be read) instead of blaming the server.
-async fn errors_keep_their_status(response: Response) -> Response {
-    if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+async fn errors_keep_their_status(request: Request<Body>, next: Next) -> Response {
+    let is_server_fn = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if !is_server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
         return response;
     }
     let (mut parts, body) = response.into_parts();
@@ -82,6 +49,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/api/{*fn_name}", post(server_fn_handler))
         .leptos_routes_with_context(&state, routes, move || provide_context(pool.clone()), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(errors_keep_their_status))
         .layer(middleware::from_fn_with_state(state.clone(), web::session::resolve))
         // A cross-site request is refused before anything else looks at it.
         .layer(middleware::from_fn(web::same_origin::refuse_cross_site))

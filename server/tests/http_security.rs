@@ -341,3 +341,20 @@ async fn password_hashing_leaves_the_async_worker_free_for_other_requests() {
     assert!(while_hashing > 0, "the other task ran while hashing");
     assert!(while_checking > 0, "the other task ran while checking");
 }
+
+/// Issue 9, finding 5 (R23): a body that is not the function's arguments is the caller's mistake:
+/// 400 with the reason and the argument it concerns, never a 500.
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn a_body_that_does_not_decode_is_a_400_naming_the_argument(pool: PgPool) {
+    seed_small(&pool).await;
+    let app = app(pool);
+    let cookie = sign_in(&app, CM).await;
+    for body in ["42", "{", "null", "not json"] {
+        let reply = send(&app, post("/api/viewer", Some(&cookie), "application/json", body)).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}: {}", reply.body);
+        assert!(reply.body.contains("BadRequest"), "{}", reply.body);
+    }
+    let reply = call(&app, "history", Some(&cookie), json!({ "page": "three" })).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    assert!(reply.body.contains("page"), "the argument is named: {}", reply.body);
+}

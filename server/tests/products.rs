@@ -23,7 +23,7 @@ async fn first_page(app: &Router, cookie: &str) -> ProductsPage {
 }
 
 fn rows(page: &ProductsPage, n: usize) -> Selection {
-    Selection::Rows(page.rows.iter().take(n).map(|r| (r.id, r.version)).collect())
+    Selection::Rows(page.rows.iter().take(n).map(|r| ShownRow { id: r.id, version: r.version }).collect())
 }
 
 async fn apply(app: &Router, cookie: &str, contract: &str, selection: &Selection, action: &BulkAction) -> Reply {
@@ -165,7 +165,7 @@ async fn r11_unassign_gives_every_selected_serial_back_to_the_cm(pool: PgPool) {
     let page = first_page(&app, &cookie).await;
     let assigned: Vec<(Uuid, i64)> = page.rows.iter().filter(|r| !r.coordinator_is_default).map(|r| (r.id, r.version)).collect();
     assert!(assigned.len() >= 2);
-    let outcome = applied(&app, &cookie, &Selection::Rows(assigned.clone()), &BulkAction::Unassign).await;
+    let outcome = applied(&app, &cookie, &Selection::Rows(assigned.iter().copied().map(ShownRow::from).collect()), &BulkAction::Unassign).await;
     assert_eq!(outcome.changed, assigned.len() as u64);
     let page = first_page(&app, &cookie).await;
     assert!(page.rows.iter().all(|r| r.coordinator_is_default && r.coordinator_email == CM));
@@ -228,7 +228,7 @@ async fn two_admins_acting_at_once_on_the_same_serials_never_lose_a_change(pool:
 async fn select_all_matching_applies_to_the_filter_across_every_page(pool: PgPool) {
     let (app, cookie) = setup(&pool).await;
     let mut query = ProductsQuery::new(MAIN);
-    query.filter.group = Some("Site office".into());
+    query.filter.group = Some(GroupFilter::Named("Site office".into()));
     query.page_size = 25;
     let page = page_with(&app, &cookie, &query).await;
     assert!(page.total > 0 && page.rows.iter().all(|r| r.group_name.as_deref() == Some("Site office")));
@@ -296,7 +296,7 @@ async fn r23_bad_input_is_refused_naming_the_field_and_changes_nothing(pool: PgP
     let other_company: (Uuid, i64) = sqlx::query_as("select s.id, s.version from serial_numbers s join contracts c on c.id = s.contract_id where c.contract_number = '220000001' limit 1")
         .fetch_one(&pool).await.unwrap();
     for foreign_serial in [other_contract, other_company] {
-        let selection = Selection::Rows(vec![(page.rows[0].id, page.rows[0].version), foreign_serial]);
+        let selection = Selection::Rows(vec![(page.rows[0].id, page.rows[0].version).into(), foreign_serial.into()]);
         let reply = apply(&app, &cookie, MAIN, &selection, &BulkAction::Unassign).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
         assert!(reply.body.contains("not on contract 110000001"), "{}", reply.body);
@@ -347,8 +347,8 @@ async fn the_preview_says_how_many_change_from_whom_to_whom(pool: PgPool) {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let preview: Preview = serde_json::from_str(&reply.body).unwrap();
     assert_eq!((preview.selected, preview.changing), (6, 6));
-    assert_eq!(preview.from.iter().map(|f| f.1).sum::<u64>(), 6);
-    assert!(preview.from.iter().any(|f| f.0.ends_with("(Contract Manager)")), "{:?}", preview.from);
+    assert_eq!(preview.from.iter().map(|f| f.serials).sum::<u64>(), 6);
+    assert!(preview.from.iter().any(|f| f.label.ends_with("(Contract Manager)")), "{:?}", preview.from);
     assert!(preview.to.contains(' '));
     assert_eq!(audit_count(&pool).await, 0, "a preview changes nothing");
 }
@@ -446,8 +446,8 @@ async fn r2_a_serial_of_another_cms_contract_hidden_behind_a_duplicate_changes_n
     };
     let foreign_before = state(foreign.id).await;
     let own_before = state(own.id).await;
-    let sneaky = Selection::Rows(vec![(own.id, own.version), (own.id, own.version), (foreign.id, foreign.version)]);
-    let repeated = Selection::Rows(vec![(own.id, own.version), (own.id, own.version)]);
+    let sneaky = Selection::Rows(vec![(own.id, own.version).into(), (own.id, own.version).into(), (foreign.id, foreign.version).into()]);
+    let repeated = Selection::Rows(vec![(own.id, own.version).into(), (own.id, own.version).into()]);
     let sc = person(&pool, "sc1@acme.example").await;
     for selection in [&sneaky, &repeated] {
         for action in [BulkAction::RenameGroup { group_name: "Taken over".into() }, assign(sc), BulkAction::Unassign] {
@@ -462,7 +462,7 @@ async fn r2_a_serial_of_another_cms_contract_hidden_behind_a_duplicate_changes_n
     assert_eq!(state(own.id).await, own_before);
     assert_eq!(audit_count(&pool).await, before, "no audit event either");
     // The foreign serial alone is refused as not on this contract.
-    let alone = apply(&app, &cookie, MAIN, &Selection::Rows(vec![(foreign.id, foreign.version)]), &BulkAction::Unassign).await;
+    let alone = apply(&app, &cookie, MAIN, &Selection::Rows(vec![(foreign.id, foreign.version).into()]), &BulkAction::Unassign).await;
     assert_eq!(alone.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", alone.body);
     assert!(alone.body.contains("not on contract 110000001"), "{}", alone.body);
 }

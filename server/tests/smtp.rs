@@ -236,7 +236,7 @@ async fn the_emails_page_shows_why_an_email_failed_and_send_again_delivers_it(po
     let emails = listed(cm.clone()).await;
     assert_eq!(emails.len(), 1);
     assert_eq!((emails[0].to.as_str(), &emails[0].delivery), ("joy@acme.example", &Delivery::Waiting));
-    assert!(emails[0].queued_at.ends_with(" UTC"), "times say their zone: {}", emails[0].queued_at);
+    assert!(emails[0].queued_at.to_string().ends_with(" UTC"), "times say their zone: {}", emails[0].queued_at);
 
     let refusing = SmtpSink::start(&["--refuse-always"]);
     deliver_due(&pool, &mailer(&refusing.url(), 3)).await.unwrap();

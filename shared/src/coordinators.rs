@@ -16,6 +16,13 @@ pub struct CoordinatorRow {
     pub shipping: Option<ShippingLocation>,
 }
 
+/// A person one may choose from a list, with the words the list shows ("Ann Lee <ann@x.io>").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Candidate {
+    pub id: Uuid,
+    pub label: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CoordinatorsTab {
     pub contract_number: String,
@@ -23,7 +30,7 @@ pub struct CoordinatorsTab {
     pub may_act: bool,
     pub coordinators: Vec<CoordinatorRow>,
     /// People of the company who could become the Contract Manager (for a change request).
-    pub candidates: Vec<(Uuid, String)>,
+    pub candidates: Vec<Candidate>,
 }
 
 /// What Remove From All would do to one person (R13).
@@ -62,7 +69,7 @@ pub struct SupportCase {
     pub opened_by: String,
     pub proposed_manager: Option<String>,
     pub status: String,
-    pub opened_at: String,
+    pub opened_at: crate::time::UtcTime,
 }
 
 /// A contract as a reseller agent sees it (R7).
@@ -74,7 +81,7 @@ pub struct AgentContract {
     pub manager_name: String,
     pub manager_email: String,
     /// The active people of the company, any of whom may become its CM.
-    pub people: Vec<(Uuid, String)>,
+    pub people: Vec<Candidate>,
 }
 
 /// R23: a case's subject is 1 to 200 characters, its text at most 5,000.

@@ -1,6 +1,7 @@
 //! Domain types and rules of Seatkeeper, shared by the server and the browser. No I/O here: every
 //! function is pure and unit-tested, and both sides validate with the same code.
 
+pub mod audit;
 pub mod bulk_add;
 pub mod coordinators;
 pub mod email;
@@ -12,6 +13,7 @@ pub mod products;
 pub mod serial;
 pub mod shipping;
 pub mod text;
+pub mod time;
 pub mod viewer;
 
 pub use email::Email;

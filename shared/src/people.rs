@@ -27,7 +27,7 @@ pub struct PersonRow {
     pub email: String,
     pub name: String,
     pub status: PersonStatus,
-    pub roles: Vec<String>,
+    pub roles: Vec<Role>,
     pub services: i64,
     /// R20, R21: nothing is assigned to them and they are neither CM nor SC, so they can be removed.
     pub removable: bool,
@@ -48,16 +48,39 @@ pub struct PeopleFilter {
     pub with_services: Option<bool>,
 }
 
-/// The role column's values, as a filter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum RoleFilter {
+/// A person's role in the company (R1-R5): what the users list shows and filters by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Role {
     ContractManager,
     SoftwareCoordinator,
     /// Neither a CM nor an SC.
     User,
 }
 
-impl RoleFilter {
+/// The users list filters by the same roles it shows.
+pub type RoleFilter = Role;
+
+impl Role {
+    /// R3, R5: the CM of a contract, the SC of a serial, both, or else a User.
+    pub fn of(is_contract_manager: bool, is_coordinator: bool) -> Vec<Role> {
+        let mut roles = Vec::new();
+        if is_contract_manager {
+            roles.push(Role::ContractManager);
+        }
+        if is_coordinator {
+            roles.push(Role::SoftwareCoordinator);
+        }
+        if roles.is_empty() {
+            roles.push(Role::User);
+        }
+        roles
+    }
+
+    /// "Contract Manager, Software Coordinator".
+    pub fn labels(roles: &[Role]) -> String {
+        roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ")
+    }
+
     pub const ALL: [Self; 3] = [Self::ContractManager, Self::SoftwareCoordinator, Self::User];
 
     pub fn key(self) -> &'static str {
@@ -142,15 +165,25 @@ impl PeopleFilter {
 
 #[cfg(test)]
 mod delivery_tests {
-    use super::Delivery;
+    use super::{Delivery, Role};
+
+    #[test]
+    fn a_person_is_cm_sc_both_or_else_a_user() {
+        assert_eq!(Role::of(true, true), [Role::ContractManager, Role::SoftwareCoordinator]);
+        assert_eq!(Role::of(false, true), [Role::SoftwareCoordinator]);
+        assert_eq!(Role::of(false, false), [Role::User]);
+        assert_eq!(Role::labels(&Role::of(true, true)), "Contract Manager, Software Coordinator");
+    }
 
     #[test]
     fn a_delivery_says_what_happened_and_why() {
         assert_eq!(Delivery::Waiting.label(), "Waiting to be sent");
         let failed = Delivery::Failed { attempts: 1, reason: "permanent error (550): no such mailbox".into() };
         assert_eq!(failed.label(), "Failed after 1 attempt: permanent error (550): no such mailbox");
-        let retrying = Delivery::Retrying { attempts: 2, reason: "network error".into(), next_attempt_at: "12:30".into() };
-        assert_eq!(retrying.label(), "Not delivered after 2 attempts, trying again at 12:30: network error");
+        let at = crate::time::UtcTime::from_unix_seconds(1_796_162_709);
+        let retrying = Delivery::Retrying { attempts: 2, reason: "network error".into(), next_attempt_at: at };
+        assert_eq!(retrying.label(), "Not delivered after 2 attempts, trying again at 2026-12-01 22:05:09 UTC: network error");
+        assert_eq!(Delivery::Sent { at }.label(), "Sent 2026-12-01 22:05:09 UTC");
     }
 }
 
@@ -246,7 +279,7 @@ pub struct SentEmail {
     pub to: String,
     pub subject: String,
     pub body: String,
-    pub queued_at: String,
+    pub queued_at: crate::time::UtcTime,
 }
 
 /// Where an outgoing email stands: every email waits in the outbox until the delivery worker sends
@@ -256,8 +289,8 @@ pub enum Delivery {
     /// Not tried yet (always so while no SMTP server is configured).
     Waiting,
     /// Refused for now or unreachable; tried again at `next_attempt_at`.
-    Retrying { attempts: i32, reason: String, next_attempt_at: String },
-    Sent { at: String },
+    Retrying { attempts: i32, reason: String, next_attempt_at: crate::time::UtcTime },
+    Sent { at: crate::time::UtcTime },
     /// Given up: refused permanently or out of attempts. "Send again" queues it anew.
     Failed { attempts: i32, reason: String },
 }
@@ -296,7 +329,7 @@ pub struct EmailDelivery {
     pub id: Uuid,
     pub to: String,
     pub subject: String,
-    pub queued_at: String,
+    pub queued_at: crate::time::UtcTime,
     pub delivery: Delivery,
 }
 
@@ -323,6 +356,6 @@ pub struct ExpiringInvitation {
     pub person_id: Uuid,
     pub name: String,
     pub email: String,
-    pub expires_on: String,
+    pub expires_at: crate::time::UtcTime,
     pub expired: bool,
 }

@@ -39,20 +39,10 @@ impl Viewer {
 
     /// The role names shown beside the person's name.
     pub fn role_labels(&self) -> Vec<&'static str> {
-        let mut roles = Vec::new();
         if self.is_reseller_agent() {
-            roles.push("Reseller agent");
+            return vec!["Reseller agent"];
         }
-        if self.is_contract_manager() {
-            roles.push("Contract Manager");
-        }
-        if self.is_software_coordinator() {
-            roles.push("Software Coordinator");
-        }
-        if roles.is_empty() {
-            roles.push("User");
-        }
-        roles
+        crate::people::Role::of(self.is_contract_manager(), self.is_software_coordinator()).into_iter().map(|r| r.label()).collect()
     }
 }
 

@@ -33,8 +33,32 @@ impl<T: DeserializeOwned> Decodes<T> for JsonText {
 
     fn decode(bytes: Bytes) -> Result<T, Self::Error> {
         let text = std::str::from_utf8(&bytes).map_err(serde::de::Error::custom)?;
-        serde_json::from_str(text)
+        decode_text(text)
     }
+}
+
+/// In the browser: plain decoding of the server's answers.
+#[cfg(not(feature = "ssr"))]
+fn decode_text<T: DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
+    serde_json::from_str(text)
+}
+
+/// On the server: a request's arguments, with the path of the one that did not decode in the
+/// message (R23: the answer names the field), e.g. `selection.Rows[2]: invalid length 1`.
+#[cfg(feature = "ssr")]
+fn decode_text<T: DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        if path == "." {
+            inner
+        } else {
+            serde::de::Error::custom(format!("{path}: {inner}"))
+        }
+    })?;
+    deserializer.end()?;
+    Ok(value)
 }
 
 /// Arguments and results as JSON in the body of a POST.

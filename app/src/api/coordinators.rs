@@ -9,12 +9,10 @@ use uuid::Uuid;
 
 #[server(prefix = "/api", endpoint = "coordinators/tab", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn load_coordinators_tab(contract_number: String) -> Result<CoordinatorsTab, AppError> {
-    use crate::ssr::{coordinators, pool, products, require_actor, respond};
+    use crate::ssr::{as_contract_viewer, coordinators, respond};
     respond(async {
-        let actor = require_actor()?;
-        let pool = pool()?;
-        let access = products::contract_access(&pool, &actor, &contract_number).await?;
-        coordinators::coordinators_tab(&pool, &access).await
+        let (pool, view) = as_contract_viewer(&contract_number).await?;
+        coordinators::coordinators_tab(&pool, &view).await
     }
     .await)
 }
@@ -22,12 +20,10 @@ pub async fn load_coordinators_tab(contract_number: String) -> Result<Coordinato
 /// Sets one shipping location for every selected coordinator (R12).
 #[server(prefix = "/api", endpoint = "coordinators/shipping", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn save_shipping(contract_number: String, people: Vec<Uuid>, location: ShippingLocation) -> Result<u64, AppError> {
-    use crate::ssr::{coordinators, pool, products, require_actor, respond};
+    use crate::ssr::{as_contract_manager, coordinators, respond};
     respond(async {
-        let actor = require_actor()?;
-        let pool = pool()?;
-        let access = products::contract_access(&pool, &actor, &contract_number).await?;
-        coordinators::save_shipping(&pool, &access, &people, &location).await
+        let (pool, manager) = as_contract_manager(&contract_number).await?;
+        coordinators::save_shipping(&pool, &manager, &people, &location).await
     }
     .await)
 }
@@ -35,12 +31,10 @@ pub async fn save_shipping(contract_number: String, people: Vec<Uuid>, location:
 /// What Remove From All would do, for its confirmation (R13).
 #[server(prefix = "/api", endpoint = "coordinators/removal-impact", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn preview_removal(contract_number: String, people: Vec<Uuid>) -> Result<Vec<RemovalImpact>, AppError> {
-    use crate::ssr::{coordinators, pool, products, require_actor, respond};
+    use crate::ssr::{as_contract_manager, coordinators, respond};
     respond(async {
-        let actor = require_actor()?;
-        let pool = pool()?;
-        let access = products::contract_access(&pool, &actor, &contract_number).await?;
-        coordinators::removal_impact(&pool, &access, &people).await
+        let (pool, manager) = as_contract_manager(&contract_number).await?;
+        coordinators::removal_impact(&pool, &manager, &people).await
     }
     .await)
 }
@@ -48,12 +42,10 @@ pub async fn preview_removal(contract_number: String, people: Vec<Uuid>) -> Resu
 /// Remove From All (R13).
 #[server(prefix = "/api", endpoint = "coordinators/remove-from-all", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn remove_from_all(contract_number: String, people: Vec<Uuid>) -> Result<String, AppError> {
-    use crate::ssr::{coordinators, pool, products, require_actor, respond};
+    use crate::ssr::{as_contract_manager, coordinators, respond};
     respond(async {
-        let actor = require_actor()?;
-        let pool = pool()?;
-        let access = products::contract_access(&pool, &actor, &contract_number).await?;
-        coordinators::remove_from_all(&pool, &access, &people).await
+        let (pool, manager) = as_contract_manager(&contract_number).await?;
+        coordinators::remove_from_all(&pool, &manager, &people).await
     }
     .await)
 }
@@ -61,12 +53,10 @@ pub async fn remove_from_all(contract_number: String, people: Vec<Uuid>) -> Resu
 /// The current CM asks the reseller to make someone else the CM (R7).
 #[server(prefix = "/api", endpoint = "contracts/request-manager-change", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn request_manager_change(contract_number: String, proposed: Uuid, reason: String) -> Result<String, AppError> {
-    use crate::ssr::{cases, pool, products, require_actor, respond};
+    use crate::ssr::{as_contract_manager, cases, respond};
     respond(async {
-        let actor = require_actor()?;
-        let pool = pool()?;
-        let access = products::contract_access(&pool, &actor, &contract_number).await?;
-        cases::request_manager_change(&pool, &access, proposed, &reason).await
+        let (pool, manager) = as_contract_manager(&contract_number).await?;
+        cases::request_manager_change(&pool, &manager, proposed, &reason).await
     }
     .await)
 }
@@ -74,10 +64,10 @@ pub async fn request_manager_change(contract_number: String, proposed: Uuid, rea
 /// The contracts a reseller agent serves (R7).
 #[server(prefix = "/api", endpoint = "reseller/contracts", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn agent_contracts() -> Result<Vec<AgentContract>, AppError> {
-    use crate::ssr::{cases, pool, require_actor, respond};
+    use crate::ssr::{as_agent, cases, respond};
     respond(async {
-        let actor = require_actor()?;
-        cases::agent_contracts(&pool()?, &actor).await
+        let (pool, agent) = as_agent()?;
+        cases::agent_contracts(&pool, &agent).await
     }
     .await)
 }
@@ -85,10 +75,10 @@ pub async fn agent_contracts() -> Result<Vec<AgentContract>, AppError> {
 /// A reseller agent makes another person of the company the CM (R1, R7).
 #[server(prefix = "/api", endpoint = "reseller/change-manager", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn change_manager(contract_id: Uuid, person: Uuid) -> Result<String, AppError> {
-    use crate::ssr::{cases, pool, require_actor, respond};
+    use crate::ssr::{as_agent, cases, respond};
     respond(async {
-        let actor = require_actor()?;
-        cases::change_manager(&pool()?, &actor, contract_id, person).await
+        let (pool, agent) = as_agent()?;
+        cases::change_manager(&pool, &agent, contract_id, person).await
     }
     .await)
 }
@@ -96,10 +86,10 @@ pub async fn change_manager(contract_id: Uuid, person: Uuid) -> Result<String, A
 /// A reseller agent approves or declines a change-of-CM case (R7).
 #[server(prefix = "/api", endpoint = "reseller/resolve-case", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn resolve_case(case_id: Uuid, approve: bool) -> Result<String, AppError> {
-    use crate::ssr::{cases, pool, require_actor, respond};
+    use crate::ssr::{as_agent, cases, respond};
     respond(async {
-        let actor = require_actor()?;
-        cases::resolve_case(&pool()?, &actor, case_id, approve).await
+        let (pool, agent) = as_agent()?;
+        cases::resolve_case(&pool, &agent, case_id, approve).await
     }
     .await)
 }
@@ -118,10 +108,10 @@ pub async fn support_cases() -> Result<Vec<SupportCase>, AppError> {
 /// A person of the company opens a support case (R6).
 #[server(prefix = "/api", endpoint = "cases/open", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn open_case(subject: String, body: String) -> Result<Uuid, AppError> {
-    use crate::ssr::{cases, pool, require_actor, respond};
+    use crate::ssr::{as_member, cases, respond};
     respond(async {
-        let actor = require_actor()?;
-        cases::open_case(&pool()?, &actor, &subject, &body).await
+        let (pool, member) = as_member()?;
+        cases::open_case(&pool, &member, &subject, &body).await
     }
     .await)
 }

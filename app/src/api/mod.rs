@@ -28,10 +28,12 @@ pub struct ContractSummary {
 /// The contracts the signed-in person manages (Manage Software Coordinators).
 #[server(prefix = "/api", endpoint = "contracts/managed", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn managed_contracts() -> Result<Vec<ContractSummary>, AppError> {
-    use crate::ssr::{pool, products, require_actor, respond};
+    use crate::ssr::{authz, pool, products, require_actor, respond};
     respond(async {
         let actor = require_actor()?;
-        let rows = products::managed_contracts(&pool()?, &actor).await?;
+        // A reseller agent manages no contract of a company.
+        let Ok(member) = authz::member(&actor) else { return Ok(vec![]) };
+        let rows = products::managed_contracts(&pool()?, &member).await?;
         Ok(rows
             .into_iter()
             .map(|r| ContractSummary { contract_number: r.contract_number, serials: r.serials, coordinators: r.coordinators })
@@ -43,12 +45,10 @@ pub async fn managed_contracts() -> Result<Vec<ContractSummary>, AppError> {
 /// One page of a contract's serial numbers, filtered and sorted on the server.
 #[server(prefix = "/api", endpoint = "serials/page", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn serials_page(query: ProductsQuery) -> Result<ProductsPage, AppError> {
-    use crate::ssr::{pool, products, require_actor, respond};
+    use crate::ssr::{as_contract_viewer, products, respond};
     respond(async {
-        let actor = require_actor()?;
-        let pool = pool()?;
-        let access = products::contract_access(&pool, &actor, &query.contract_number).await?;
-        products::products_page(&pool, &access, &query).await
+        let (pool, view) = as_contract_viewer(&query.contract_number).await?;
+        products::products_page(&pool, &view, &query).await
     }
     .await)
 }
@@ -56,13 +56,10 @@ pub async fn serials_page(query: ProductsQuery) -> Result<ProductsPage, AppError
 /// What a bulk action would change, before it is applied.
 #[server(prefix = "/api", endpoint = "serials/preview", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn preview_bulk(contract_number: String, selection: Selection, action: BulkAction) -> Result<Preview, AppError> {
-    use crate::ssr::{pool, products, require_actor, respond};
+    use crate::ssr::{as_contract_manager, products, respond};
     respond(async {
-        let actor = require_actor()?;
-        let pool = pool()?;
-        let access = products::contract_access(&pool, &actor, &contract_number).await?;
-        access.require_manager()?;
-        products::preview(&pool, &access, &selection, &action).await
+        let (pool, manager) = as_contract_manager(&contract_number).await?;
+        products::preview(&pool, &manager, &selection, &action).await
     }
     .await)
 }
@@ -70,12 +67,10 @@ pub async fn preview_bulk(contract_number: String, selection: Selection, action:
 /// Rename Group, Assign or Unassign every selected serial: one call, one transaction (R8).
 #[server(prefix = "/api", endpoint = "serials/apply", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn apply_bulk(contract_number: String, selection: Selection, action: BulkAction) -> Result<BulkOutcome, AppError> {
-    use crate::ssr::{pool, products, require_actor, respond};
+    use crate::ssr::{as_contract_manager, products, respond};
     respond(async {
-        let actor = require_actor()?;
-        let pool = pool()?;
-        let access = products::contract_access(&pool, &actor, &contract_number).await?;
-        products::apply(&pool, &access, &selection, &action).await
+        let (pool, manager) = as_contract_manager(&contract_number).await?;
+        products::apply(&pool, &manager, &selection, &action).await
     }
     .await)
 }
@@ -83,12 +78,10 @@ pub async fn apply_bulk(contract_number: String, selection: Selection, action: B
 /// Reverses one bulk change while nothing has touched its serials since.
 #[server(prefix = "/api", endpoint = "serials/undo", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn undo_bulk(contract_number: String, change_id: uuid::Uuid) -> Result<BulkOutcome, AppError> {
-    use crate::ssr::{pool, products, require_actor, respond};
+    use crate::ssr::{as_contract_manager, products, respond};
     respond(async {
-        let actor = require_actor()?;
-        let pool = pool()?;
-        let access = products::contract_access(&pool, &actor, &contract_number).await?;
-        products::undo(&pool, &access, change_id).await
+        let (pool, manager) = as_contract_manager(&contract_number).await?;
+        products::undo(&pool, &manager, change_id).await
     }
     .await)
 }
@@ -96,13 +89,10 @@ pub async fn undo_bulk(contract_number: String, change_id: uuid::Uuid) -> Result
 /// People of the company matching the text, for the Assign box.
 #[server(prefix = "/api", endpoint = "people/search", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn search_people(contract_number: String, text: String) -> Result<Vec<PersonOption>, AppError> {
-    use crate::ssr::{pool, products, require_actor, respond};
+    use crate::ssr::{as_contract_manager, products, respond};
     respond(async {
-        let actor = require_actor()?;
-        let pool = pool()?;
-        let access = products::contract_access(&pool, &actor, &contract_number).await?;
-        access.require_manager()?;
-        products::search_people(&pool, &access, &text).await
+        let (pool, manager) = as_contract_manager(&contract_number).await?;
+        products::search_people(&pool, &manager, &text).await
     }
     .await)
 }

@@ -9,7 +9,7 @@ use crate::AppError;
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::coordinators::RemovalImpact;
+use shared::coordinators::{Candidate, RemovalImpact};
 use shared::shipping::{ShippingLocation, COUNTRIES};
 use shared::FieldErrors;
 use std::collections::BTreeSet;
@@ -277,7 +277,7 @@ fn RemoveFromAllDialog(
 
 /// R7: only the reseller changes the CM; the CM asks through a support case.
 #[component]
-fn ManagerChangeRequest(number: String, candidates: Vec<(Uuid, String)>) -> impl IntoView {
+fn ManagerChangeRequest(number: String, candidates: Vec<Candidate>) -> impl IntoView {
     let number = StoredValue::new(number);
     let proposed = RwSignal::new(String::new());
     let reason = RwSignal::new(String::new());
@@ -300,7 +300,7 @@ fn ManagerChangeRequest(number: String, candidates: Vec<(Uuid, String)>) -> impl
                 <label for="cm-proposed">"New Contract Manager"</label>
                 <select id="cm-proposed" on:change=move |ev| proposed.set(event_target_value(&ev))>
                     <option value="">"Choose a person"</option>
-                    {candidates.into_iter().map(|(id, label)| view! { <option value=id.to_string()>{label}</option> }).collect_view()}
+                    {candidates.into_iter().map(|c| view! { <option value=c.id.to_string()>{c.label}</option> }).collect_view()}
                 </select>
             </div>
             <div class="field">

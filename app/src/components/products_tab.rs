@@ -14,7 +14,7 @@ use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 use shared::products::url::{self, NO_GROUP};
 use shared::products::{
-    BulkOutcome, CoordinatorFilter, ProductsPage, ProductsQuery, Selection, SerialFilter, SortKey,
+    BulkOutcome, CoordinatorFilter, GroupFilter, ProductsPage, ProductsQuery, Selection, SerialFilter, ShownRow, SortKey,
 };
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -66,7 +66,7 @@ pub fn ProductsTab(number: String) -> impl IntoView {
     };
     let selection = move || match all_matching.get_untracked() {
         Some(a) => Selection::AllMatching { filter: a.filter, expected: a.total, as_of_micros: a.as_of_micros },
-        None => Selection::Rows(picked.with_untracked(|p| p.iter().map(|(id, (_, v))| (*id, *v)).collect())),
+        None => Selection::Rows(picked.with_untracked(|p| p.iter().map(|(id, (_, v))| ShownRow { id: *id, version: *v }).collect())),
     };
     let clear_selection = move || {
         picked.set(BTreeMap::new());
@@ -383,11 +383,7 @@ fn FilterBar(page: ProductsPage, query: ProductsQuery, action: String) -> impl I
         Some(CoordinatorFilter::Person(id)) => id.to_string(),
         None => String::new(),
     };
-    let group_value = match f.group.as_deref() {
-        Some("") => NO_GROUP.to_string(),
-        Some(g) => g.to_string(),
-        None => String::new(),
-    };
+    let group_value = f.group.as_ref().map(url::group_param).unwrap_or_default();
     let product_value = f.product.map(|p| p.to_string()).unwrap_or_default();
     let size = query.clamped_page_size();
     view! {
@@ -412,8 +408,9 @@ fn FilterBar(page: ProductsPage, query: ProductsQuery, action: String) -> impl I
                     <select id="filter-group" name="group">
                         <option value="" selected=group_value.is_empty()>"Any group"</option>
                         <option value=NO_GROUP selected=group_value == NO_GROUP>"(no group)"</option>
-                        {page.groups.iter().map(|g| view! {
-                            <option selected=*g == group_value value=g.clone()>{g.clone()}</option>
+                        {page.groups.iter().map(|g| {
+                            let value = url::group_param(&GroupFilter::Named(g.clone()));
+                            view! { <option selected=value == group_value value=value.clone()>{g.clone()}</option> }
                         }).collect_view()}
                     </select>
                 </div>

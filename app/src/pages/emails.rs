@@ -61,7 +61,7 @@ pub fn EmailsPage() -> impl IntoView {
                                             let failed = matches!(e.delivery, Delivery::Failed { .. });
                                             view! {
                                                 <tr>
-                                                    <td>{e.to.clone()}</td><td>{e.subject}</td><td>{e.queued_at}</td>
+                                                    <td>{e.to.clone()}</td><td>{e.subject}</td><td>{e.queued_at.to_string()}</td>
                                                     <td class=if failed { "delivery-failed" } else { "" }>{e.delivery.label()}</td>
                                                     <td>{failed.then(|| view! {
                                                         <button type="button" class="link" aria-label=format!("Send again to {}", e.to)

@@ -35,7 +35,7 @@ pub fn HistoryPage() -> impl IntoView {
                                     <tbody>
                                         {list.rows.into_iter().map(|e| view! {
                                             <tr>
-                                                <td class="nowrap">{e.at}</td><td>{e.who}</td><td>{action_label(&e.action).to_string()}</td>
+                                                <td class="nowrap">{e.at.to_string()}</td><td>{e.who}</td><td>{action_label(&e.action).to_string()}</td>
                                                 <td class="nowrap">{e.record}</td><td class="change">{e.change}</td>
                                             </tr>
                                         }).collect_view()}

@@ -12,7 +12,7 @@ use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
-use shared::people::{BulkAddOutcome, BulkAddPreview, PeopleFilter, PersonStatus, Privilege, RoleFilter};
+use shared::people::{BulkAddOutcome, BulkAddPreview, PeopleFilter, PersonStatus, Privilege, Role, RoleFilter};
 use shared::FieldErrors;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,7 +148,7 @@ pub fn ManageUsersPage() -> impl IntoView {
                                             let removable = p.removable && list.may_manage;
                                             let who = p.name.clone();
                                             let may_manage = list.may_manage;
-                                            let is_sc = p.roles.iter().any(|r| r == "Software Coordinator");
+                                            let is_sc = p.roles.contains(&Role::SoftwareCoordinator);
                                             let may_grant = list.may_grant_manage_users && is_sc;
                                             let (download, manage_users) = (p.may_download, p.may_manage_users);
                                             let grant = move |privilege: Privilege, granted: bool| spawn_local(async move {
@@ -168,7 +168,7 @@ pub fn ManageUsersPage() -> impl IntoView {
                                                         {invited.then(|| view! { " " <button type="button" class="link" on:click=resend>"Resend invitation"</button> })}
                                                     </td>
                                                     <td>
-                                                        {p.roles.join(", ")}
+                                                        {Role::labels(&p.roles)}
                                                         {may_grant.then(|| view! {
                                                             <label class="inline-check">
                                                                 <input type="checkbox" aria-label=format!("May manage users: {email_for_labels}") prop:checked=manage_users
@@ -475,7 +475,7 @@ fn ExpiringInvitations(refresh: RwSignal<u32>, outcome: RwSignal<Option<Result<S
                                                     prop:checked=move || picked.with(|p| p.contains(&id))
                                                     on:change=move |_| picked.update(|p| if !p.remove(&id) { p.insert(id); })/></td>
                                                 <td>{r.name}</td><td>{r.email}</td>
-                                                <td>{if r.expired { format!("expired {}", r.expires_on) } else { r.expires_on }}</td>
+                                                <td>{if r.expired { format!("expired {}", r.expires_at.date()) } else { r.expires_at.date() }}</td>
                                             </tr>
                                         }
                                     }).collect_view()}

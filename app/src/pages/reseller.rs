@@ -45,7 +45,7 @@ pub fn ResellerPage() -> impl IntoView {
                                                     view! {
                                                         <li>
                                                             <p><strong>{c.subject.clone()}</strong></p>
-                                                            <p class="muted">{format!("{} · asked by {} on {}", c.company, c.opened_by, c.opened_at)}</p>
+                                                            <p class="muted">{format!("{} · asked by {} on {}", c.company, c.opened_by, c.opened_at.to_minute())}</p>
                                                             {(!c.body.is_empty()).then(|| view! { <p>{c.body.clone()}</p> })}
                                                             <button type="button" class="primary" aria-label=format!("Approve: {}", c.subject) on:click=approve>"Approve"</button>
                                                             <button type="button" aria-label=format!("Decline: {}", c.subject) on:click=decline>"Decline"</button>
@@ -95,7 +95,7 @@ pub fn ResellerPage() -> impl IntoView {
                                                 <td class="inline-form">
                                                     <select aria-label=format!("New Contract Manager of {number}") on:change=move |ev| chosen.set(event_target_value(&ev))>
                                                         <option value="">"Choose a person"</option>
-                                                        {c.people.iter().map(|(id, label)| view! { <option value=id.to_string()>{label.clone()}</option> }).collect_view()}
+                                                        {c.people.iter().map(|p| view! { <option value=p.id.to_string()>{p.label.clone()}</option> }).collect_view()}
                                                     </select>
                                                     <button type="button" aria-label=format!("Change the Contract Manager of {number}") on:click=change>"Change"</button>
                                                 </td>

@@ -54,7 +54,7 @@ pub fn SupportPage() -> impl IntoView {
                                 <tbody>
                                     {list.into_iter().map(|c| view! {
                                         <tr>
-                                            <td>{c.opened_at}</td><td>{c.company}</td><td>{c.kind.label()}</td>
+                                            <td>{c.opened_at.to_minute()}</td><td>{c.company}</td><td>{c.kind.label()}</td>
                                             <td>{c.subject}</td><td>{c.opened_by}</td><td>{c.status}</td>
                                         </tr>
                                     }).collect_view()}

@@ -2,8 +2,11 @@
 //! person may use. Seats are counted per serial (3 distinct people per licence) and taken under row
 //! locks, so two admins taking the last seat at the same moment cannot both succeed.
 
-use super::{people::require_user_manager, Actor};
+use super::audit::{self, Change, Who};
+use super::authz::UserManager;
 use crate::AppError;
+use serde_json::json;
+use shared::audit::Action;
 use shared::people::{seats_of, ServiceAccess};
 use sqlx::PgPool;
 use std::collections::BTreeSet;
@@ -11,8 +14,8 @@ use uuid::Uuid;
 
 type Row = (Uuid, String, bool, i64, i64);
 
-pub async fn access_of(pool: &PgPool, actor: &Actor, person: Uuid) -> Result<Vec<ServiceAccess>, AppError> {
-    let (company_id, _) = require_user_manager(pool, actor).await?;
+pub async fn access_of(pool: &PgPool, manager: &UserManager, person: Uuid) -> Result<Vec<ServiceAccess>, AppError> {
+    let company_id = manager.company_id();
     let exists: bool = sqlx::query_scalar("select exists (select 1 from people where company_id = $1 and id = $2 and status <> 'removed')")
         .bind(company_id)
         .bind(person)
@@ -49,8 +52,9 @@ pub async fn access_of(pool: &PgPool, actor: &Actor, person: Uuid) -> Result<Vec
 /// new ones take a seat on a serial of the product with room (one the person already uses first).
 /// A service without a free seat refuses the whole change, with the numbers (R19). Download rights
 /// are untouched: a seat never grants them (R22).
-pub async fn set_access(pool: &PgPool, actor: &Actor, person: Uuid, wanted: &[Uuid]) -> Result<String, AppError> {
-    let (company_id, manager) = require_user_manager(pool, actor).await?;
+pub async fn set_access(pool: &PgPool, manager: &UserManager, person: Uuid, wanted: &[Uuid]) -> Result<String, AppError> {
+    let company_id = manager.company_id();
+    let who = Who::Person(manager.person_id());
     let mut tx = pool.begin().await?;
     let name: Option<String> = sqlx::query_scalar(
         "select first_name || ' ' || last_name from people where company_id = $1 and id = $2 and status <> 'removed' for update",
@@ -72,19 +76,18 @@ pub async fn set_access(pool: &PgPool, actor: &Actor, person: Uuid, wanted: &[Uu
     let wanted: BTreeSet<Uuid> = wanted.iter().copied().collect();
     let removed: Vec<Uuid> = current.difference(&wanted).copied().collect();
     if !removed.is_empty() {
-        sqlx::query(
-            "with gone as (delete from service_assignments where company_id = $1 and person_id = $2 and service_id = any($3)
-                           returning serial_id, service_id)
-             insert into audit_events (company_id, id, actor_person_id, action, entity, entity_id, before, after)
-             select $1, gen_random_uuid(), $4, 'access.remove', 'person', $2,
-                    jsonb_build_object('serial_id', serial_id, 'service_id', service_id), null from gone",
+        let gone: Vec<(Uuid, Uuid)> = sqlx::query_as(
+            "delete from service_assignments where company_id = $1 and person_id = $2 and service_id = any($3)
+             returning serial_id, service_id",
         )
         .bind(company_id)
         .bind(person)
         .bind(&removed)
-        .bind(manager)
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
         .await?;
+        let changes: Vec<Change> =
+            gone.into_iter().map(|(serial, service)| Change::new(person, Some(json!({ "serial_id": serial, "service_id": service })), None)).collect();
+        audit::record(&mut tx, company_id, who, Action::AccessRemove, &changes, None).await?;
     }
     let added: Vec<Uuid> = wanted.difference(&current).copied().collect();
     for service in &added {
@@ -137,20 +140,15 @@ pub async fn set_access(pool: &PgPool, actor: &Actor, person: Uuid, wanted: &[Uu
                 plural(serials.len(), "multi-user serial")
             )));
         };
-        sqlx::query(
-            "with added as (insert into service_assignments (company_id, serial_id, service_id, person_id)
-                            values ($1, $2, $3, $4) returning serial_id, service_id)
-             insert into audit_events (company_id, id, actor_person_id, action, entity, entity_id, before, after)
-             select $1, gen_random_uuid(), $5, 'access.assign', 'person', $4, null,
-                    jsonb_build_object('serial_id', serial_id, 'service_id', service_id) from added",
-        )
-        .bind(company_id)
-        .bind(serial)
-        .bind(service)
-        .bind(person)
-        .bind(manager)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("insert into service_assignments (company_id, serial_id, service_id, person_id) values ($1, $2, $3, $4)")
+            .bind(company_id)
+            .bind(serial)
+            .bind(service)
+            .bind(person)
+            .execute(&mut *tx)
+            .await?;
+        let change = Change::new(person, None, Some(json!({ "serial_id": serial, "service_id": service })));
+        audit::record(&mut tx, company_id, who, Action::AccessAssign, &[change], None).await?;
     }
     tx.commit().await?;
     Ok(format!("Access saved for {name}: {} added, {} removed.", added.len(), removed.len()))

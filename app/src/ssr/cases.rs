@@ -2,25 +2,22 @@
 //! contract's CM, directly or by approving the current CM's case of kind "change the Contract
 //! Manager". The change rewrites one contract row: every unassigned serial follows (R3).
 
+use super::audit::{self, Change, Who};
+use super::authz::{Agent, ContractManager, Member};
 use super::outbox;
-use super::products::ContractAccess;
 use super::Actor;
 use crate::AppError;
-use shared::coordinators::{parse_case, AgentContract, CaseKind, SupportCase};
+use serde_json::json;
+use shared::audit::Action;
+use shared::coordinators::{parse_case, AgentContract, Candidate, CaseKind, SupportCase};
+use shared::time::UtcTime;
 use shared::Principal;
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-fn agent_of(actor: &Actor) -> Result<(Uuid, Uuid), AppError> {
-    match actor.principal {
-        Principal::ResellerAgent { reseller_id, agent_id } => Ok((reseller_id, agent_id)),
-        Principal::Person { .. } => Err(AppError::Forbidden),
-    }
-}
-
 /// The contracts of every company the agent's reseller serves.
-pub async fn agent_contracts(pool: &PgPool, actor: &Actor) -> Result<Vec<AgentContract>, AppError> {
-    let (reseller_id, _) = agent_of(actor)?;
+pub async fn agent_contracts(pool: &PgPool, agent: &Agent) -> Result<Vec<AgentContract>, AppError> {
+    let reseller_id = agent.reseller_id();
     let rows: Vec<(Uuid, Uuid, String, String, String, String)> = sqlx::query_as(
         "select c.company_id, c.id, c.contract_number, co.name, m.first_name || ' ' || m.last_name, m.email
            from contracts c
@@ -50,18 +47,12 @@ pub async fn agent_contracts(pool: &PgPool, actor: &Actor) -> Result<Vec<AgentCo
             company,
             manager_name,
             manager_email,
-            people: people.iter().filter(|p| p.0 == company_id).map(|p| (p.1, p.2.clone())).collect(),
+            people: people.iter().filter(|p| p.0 == company_id).map(|p| Candidate { id: p.1, label: p.2.clone() }).collect(),
         })
         .collect())
 }
 
-async fn change_manager_in(
-    tx: &mut Transaction<'_, Postgres>,
-    reseller_id: Uuid,
-    agent_id: Uuid,
-    contract_id: Uuid,
-    new_manager: Uuid,
-) -> Result<String, AppError> {
+async fn change_manager_in(tx: &mut Transaction<'_, Postgres>, agent: &Agent, contract_id: Uuid, new_manager: Uuid) -> Result<String, AppError> {
     let contract: Option<(Uuid, String, Uuid, String, String)> = sqlx::query_as(
         "select c.company_id, c.contract_number, c.manager_id, m.email, m.first_name
            from contracts c join people m on m.company_id = c.company_id and m.id = c.manager_id
@@ -69,7 +60,7 @@ async fn change_manager_in(
           for update of c",
     )
     .bind(contract_id)
-    .bind(reseller_id)
+    .bind(agent.reseller_id())
     .fetch_optional(&mut **tx)
     .await?;
     let (company_id, number, old_manager, old_email, old_first) = contract.ok_or(AppError::NotFound)?;
@@ -92,19 +83,8 @@ async fn change_manager_in(
         .bind(new_manager)
         .execute(&mut **tx)
         .await?;
-    sqlx::query(
-        "insert into audit_events (company_id, id, actor_agent_id, action, entity, entity_id, before, after)
-         values ($1, $2, $3, 'contract.change_manager', 'contract', $4,
-                 jsonb_build_object('manager_id', $5::uuid), jsonb_build_object('manager_id', $6::uuid))",
-    )
-    .bind(company_id)
-    .bind(Uuid::new_v4())
-    .bind(agent_id)
-    .bind(contract_id)
-    .bind(old_manager)
-    .bind(new_manager)
-    .execute(&mut **tx)
-    .await?;
+    let change = Change::new(contract_id, Some(json!({ "manager_id": old_manager })), Some(json!({ "manager_id": new_manager })));
+    audit::record(tx, company_id, Who::Agent(agent.agent_id()), Action::ContractChangeManager, &[change], None).await?;
     outbox::queue(tx, company_id, &new_email, &format!("You are now the Contract Manager of contract {number}"),
         &format!("Hello {new_first},\n\nYou are now the Contract Manager of contract {number} in Seatkeeper.\n")).await?;
     outbox::queue(tx, company_id, &old_email, &format!("You are no longer the Contract Manager of contract {number}"),
@@ -113,28 +93,27 @@ async fn change_manager_in(
 }
 
 /// R7: a reseller agent makes another person of the company the CM.
-pub async fn change_manager(pool: &PgPool, actor: &Actor, contract_id: Uuid, new_manager: Uuid) -> Result<String, AppError> {
-    let (reseller_id, agent_id) = agent_of(actor)?;
+pub async fn change_manager(pool: &PgPool, agent: &Agent, contract_id: Uuid, new_manager: Uuid) -> Result<String, AppError> {
     let mut tx = pool.begin().await?;
-    let message = change_manager_in(&mut tx, reseller_id, agent_id, contract_id, new_manager).await?;
+    let message = change_manager_in(&mut tx, agent, contract_id, new_manager).await?;
     tx.commit().await?;
     Ok(message)
 }
 
 /// R7: the current CM asks the reseller to make someone else the CM.
-pub async fn request_manager_change(pool: &PgPool, access: &ContractAccess, proposed: Uuid, reason: &str) -> Result<String, AppError> {
-    access.require_manager()?;
-    let (_, body) = parse_case("Change the Contract Manager", reason).map_err(AppError::Invalid)?;
+pub async fn request_manager_change(pool: &PgPool, manager: &ContractManager, proposed: Uuid, reason: &str) -> Result<String, AppError> {
+    let contract = manager.contract();
+    let (_, body) = parse_case("Change the Contract Manager", reason)?;
     let mut tx = pool.begin().await?;
     let name: Option<String> = sqlx::query_scalar(
         "select first_name || ' ' || last_name from people where company_id = $1 and id = $2 and status = 'active'",
     )
-    .bind(access.company_id)
+    .bind(contract.company_id)
     .bind(proposed)
     .fetch_optional(&mut *tx)
     .await?;
     let name = name.ok_or_else(|| AppError::invalid("New Contract Manager", "must be an active person of your company"))?;
-    if proposed == access.manager.id {
+    if proposed == contract.manager.id {
         return Err(AppError::invalid("New Contract Manager", "already is the Contract Manager"));
     }
     let id = Uuid::new_v4();
@@ -142,48 +121,36 @@ pub async fn request_manager_change(pool: &PgPool, access: &ContractAccess, prop
         "insert into support_cases (company_id, id, contract_id, opened_by, kind, subject, body, proposed_manager_id)
          values ($1, $2, $3, $4, 'change_contract_manager', $5, $6, $7)",
     )
-    .bind(access.company_id)
+    .bind(contract.company_id)
     .bind(id)
-    .bind(access.contract_id)
-    .bind(access.actor_person)
-    .bind(format!("Make {name} the Contract Manager of contract {}", access.contract_number))
+    .bind(contract.id)
+    .bind(manager.person_id())
+    .bind(format!("Make {name} the Contract Manager of contract {}", contract.number))
     .bind(body)
     .bind(proposed)
     .execute(&mut *tx)
     .await?;
-    audit_case(&mut tx, access.company_id, Some(access.actor_person), None, id, "support_case.open").await?;
+    audit_case(&mut tx, contract.company_id, Who::Person(manager.person_id()), id, Action::SupportCaseOpen).await?;
     tx.commit().await?;
     Ok(format!("Your request to make {name} the Contract Manager was sent to your reseller."))
 }
 
-async fn audit_case(
-    tx: &mut Transaction<'_, Postgres>,
-    company_id: Uuid,
-    person: Option<Uuid>,
-    agent: Option<Uuid>,
-    case_id: Uuid,
-    action: &str,
-) -> Result<(), AppError> {
-    sqlx::query(
-        "insert into audit_events (company_id, id, actor_person_id, actor_agent_id, action, entity, entity_id, after)
-         select $1, $2, $3, $4, $5, 'support_case', $6, jsonb_build_object('status', status, 'kind', kind)
-           from support_cases where company_id = $1 and id = $6",
-    )
-    .bind(company_id)
-    .bind(Uuid::new_v4())
-    .bind(person)
-    .bind(agent)
-    .bind(action)
-    .bind(case_id)
-    .execute(&mut **tx)
-    .await?;
+/// The case's audit event: its status and kind after the action.
+async fn audit_case(tx: &mut Transaction<'_, Postgres>, company_id: Uuid, who: Who, case_id: Uuid, action: Action) -> Result<(), AppError> {
+    let (status, kind): (String, String) = sqlx::query_as("select status, kind from support_cases where company_id = $1 and id = $2")
+        .bind(company_id)
+        .bind(case_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let change = Change::new(case_id, None, Some(json!({ "status": status, "kind": kind })));
+    audit::record(tx, company_id, who, action, &[change], None).await?;
     Ok(())
 }
 
 /// Any person of a company opens a case (R6).
-pub async fn open_case(pool: &PgPool, actor: &Actor, subject: &str, body: &str) -> Result<Uuid, AppError> {
-    let (company_id, person_id) = actor.person().ok_or(AppError::Forbidden)?;
-    let (subject, body) = parse_case(subject, body).map_err(AppError::Invalid)?;
+pub async fn open_case(pool: &PgPool, member: &Member, subject: &str, body: &str) -> Result<Uuid, AppError> {
+    let (company_id, person_id) = (member.company_id(), member.person_id());
+    let (subject, body) = parse_case(subject, body)?;
     let mut tx = pool.begin().await?;
     let id = Uuid::new_v4();
     sqlx::query(
@@ -196,12 +163,24 @@ pub async fn open_case(pool: &PgPool, actor: &Actor, subject: &str, body: &str) 
     .bind(body)
     .execute(&mut *tx)
     .await?;
-    audit_case(&mut tx, company_id, Some(person_id), None, id, "support_case.open").await?;
+    audit_case(&mut tx, company_id, Who::Person(person_id), id, Action::SupportCaseOpen).await?;
     tx.commit().await?;
     Ok(id)
 }
 
-type CaseRow = (Uuid, String, Option<String>, String, String, String, String, Option<String>, String, String);
+#[derive(sqlx::FromRow)]
+struct CaseRow {
+    id: Uuid,
+    company: String,
+    contract_number: Option<String>,
+    kind: String,
+    subject: String,
+    body: String,
+    opened_by: String,
+    proposed_manager: Option<String>,
+    status: String,
+    opened_at: i64,
+}
 
 /// R6: a case is visible to every person of its company and to the agents of the contract's
 /// reseller (or, for a case about no contract, of a reseller serving the company); to nobody else.
@@ -211,9 +190,10 @@ pub async fn visible_cases(pool: &PgPool, actor: &Actor) -> Result<Vec<SupportCa
         Principal::ResellerAgent { reseller_id, .. } => (None, Some(reseller_id)),
     };
     let rows: Vec<CaseRow> = sqlx::query_as(
-        "select sc.id, co.name, c.contract_number, sc.kind, sc.subject, sc.body,
-                o.first_name || ' ' || o.last_name, pm.first_name || ' ' || pm.last_name || ' <' || pm.email || '>',
-                sc.status, to_char(sc.created_at, 'YYYY-MM-DD HH24:MI')
+        "select sc.id, co.name as company, c.contract_number, sc.kind, sc.subject, sc.body,
+                o.first_name || ' ' || o.last_name as opened_by,
+                pm.first_name || ' ' || pm.last_name || ' <' || pm.email || '>' as proposed_manager,
+                sc.status, extract(epoch from sc.created_at)::int8 as opened_at
            from support_cases sc
            join companies co on co.id = sc.company_id
            join people o on o.company_id = sc.company_id and o.id = sc.opened_by
@@ -233,23 +213,22 @@ pub async fn visible_cases(pool: &PgPool, actor: &Actor) -> Result<Vec<SupportCa
     Ok(rows
         .into_iter()
         .map(|r| SupportCase {
-            id: r.0,
-            company: r.1,
-            contract_number: r.2,
-            kind: if r.3 == "change_contract_manager" { CaseKind::ChangeContractManager } else { CaseKind::General },
-            subject: r.4,
-            body: r.5,
-            opened_by: r.6,
-            proposed_manager: r.7,
-            status: r.8,
-            opened_at: r.9,
+            id: r.id,
+            company: r.company,
+            contract_number: r.contract_number,
+            kind: if r.kind == "change_contract_manager" { CaseKind::ChangeContractManager } else { CaseKind::General },
+            subject: r.subject,
+            body: r.body,
+            opened_by: r.opened_by,
+            proposed_manager: r.proposed_manager,
+            status: r.status,
+            opened_at: UtcTime::from_unix_seconds(r.opened_at),
         })
         .collect())
 }
 
 /// A reseller agent approves (the CM changes) or declines a change-of-CM case.
-pub async fn resolve_case(pool: &PgPool, actor: &Actor, case_id: Uuid, approve: bool) -> Result<String, AppError> {
-    let (reseller_id, agent_id) = agent_of(actor)?;
+pub async fn resolve_case(pool: &PgPool, agent: &Agent, case_id: Uuid, approve: bool) -> Result<String, AppError> {
     let mut tx = pool.begin().await?;
     // The contract is locked too: its CM cannot change between the check below and the approval.
     let case: Option<(Uuid, Uuid, Option<Uuid>, String, String, bool)> = sqlx::query_as(
@@ -259,7 +238,7 @@ pub async fn resolve_case(pool: &PgPool, actor: &Actor, case_id: Uuid, approve: 
           for update of sc, c",
     )
     .bind(case_id)
-    .bind(reseller_id)
+    .bind(agent.reseller_id())
     .fetch_optional(&mut *tx)
     .await?;
     let (company_id, contract_id, proposed, kind, status, asked_by_current_manager) = case.ok_or(AppError::NotFound)?;
@@ -277,7 +256,7 @@ pub async fn resolve_case(pool: &PgPool, actor: &Actor, case_id: Uuid, approve: 
     }
     let message = if approve {
         let proposed = proposed.ok_or_else(|| AppError::invalid("Case", "names nobody"))?;
-        change_manager_in(&mut tx, reseller_id, agent_id, contract_id, proposed).await?
+        change_manager_in(&mut tx, agent, contract_id, proposed).await?
     } else {
         "The request was declined; the Contract Manager stays.".to_string()
     };
@@ -287,10 +266,11 @@ pub async fn resolve_case(pool: &PgPool, actor: &Actor, case_id: Uuid, approve: 
     .bind(company_id)
     .bind(case_id)
     .bind(if approve { "approved" } else { "declined" })
-    .bind(agent_id)
+    .bind(agent.agent_id())
     .execute(&mut *tx)
     .await?;
-    audit_case(&mut tx, company_id, None, Some(agent_id), case_id, if approve { "support_case.approve" } else { "support_case.decline" }).await?;
+    let action = if approve { Action::SupportCaseApprove } else { Action::SupportCaseDecline };
+    audit_case(&mut tx, company_id, Who::Agent(agent.agent_id()), case_id, action).await?;
     tx.commit().await?;
     Ok(message)
 }

@@ -1,22 +1,23 @@
 //! The History page's store: the company's audit events (R24), newest first, with the people and
 //! records they name resolved to words.
 
-use super::{people::require_user_manager, Actor};
+use super::authz::UserManager;
 use crate::AppError;
 use shared::history::{HistoryEntry, HistoryPage, PAGE_SIZE};
+use shared::time::UtcTime;
 use sqlx::PgPool;
 
 /// One page of the caller's company's history. Ids in the before and after values that name a
 /// person of the company (a coordinator, a new CM) are shown as that person's name; a serial's
 /// coordinator shown as "—" is its Contract Manager, by default (R3). Row versions are left out.
-pub async fn page(pool: &PgPool, actor: &Actor, page: u32) -> Result<HistoryPage, AppError> {
-    let (company_id, _) = require_user_manager(pool, actor).await?;
+pub async fn page(pool: &PgPool, manager: &UserManager, page: u32) -> Result<HistoryPage, AppError> {
+    let company_id = manager.company_id();
     let total: i64 = sqlx::query_scalar("select count(*) from audit_events where company_id = $1")
         .bind(company_id)
         .fetch_one(pool)
         .await?;
-    let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
-        r#"select to_char(a.occurred_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'),
+    let rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(
+        r#"select extract(epoch from a.occurred_at)::int8,
                   coalesce(p.first_name || ' ' || p.last_name || ' <' || p.email || '>',
                            g.first_name || ' ' || g.last_name || ' (reseller)', 'Seatkeeper'),
                   a.action,
@@ -47,6 +48,9 @@ pub async fn page(pool: &PgPool, actor: &Actor, page: u32) -> Result<HistoryPage
     .await?;
     Ok(HistoryPage {
         total: total as u64,
-        rows: rows.into_iter().map(|(at, who, action, record, change)| HistoryEntry { at, who, action, record, change }).collect(),
+        rows: rows
+            .into_iter()
+            .map(|(at, who, action, record, change)| HistoryEntry { at: UtcTime::from_unix_seconds(at), who, action, record, change })
+            .collect(),
     })
 }

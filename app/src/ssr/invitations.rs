@@ -1,8 +1,12 @@
 //! Invitations (R17): a single-use link, stored hashed, valid 90 days; the email goes to the outbox
 //! in the same transaction as the change that caused it.
 
+use super::audit::{self, Change, Who};
 use super::auth::{new_token, token_hash};
+use super::authz::UserManager;
 use crate::AppError;
+use serde_json::json;
+use shared::audit::Action;
 use shared::{Email, PersonName};
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
@@ -157,22 +161,15 @@ pub async fn accept(pool: &sqlx::PgPool, token: &str, password: &str) -> Result<
     .bind(invitation_id)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
-        "insert into audit_events (company_id, id, actor_person_id, action, entity, entity_id, before, after)
-         values ($1, gen_random_uuid(), $2, 'person.accept_invitation', 'person', $2,
-                 jsonb_build_object('status', 'invited'), jsonb_build_object('status', 'active'))",
-    )
-    .bind(company_id)
-    .bind(person_id)
-    .execute(&mut *tx)
-    .await?;
+    let change = Change::new(person_id, Some(json!({ "status": "invited" })), Some(json!({ "status": "active" })));
+    audit::record(&mut tx, company_id, Who::Person(person_id), Action::PersonAcceptInvitation, &[change], None).await?;
     tx.commit().await?;
     Ok(shared::Principal::Person { company_id, person_id })
 }
 
 /// R17: a new link and a new 90 days; every older link of the person stops working.
-pub async fn resend(pool: &sqlx::PgPool, actor: &super::Actor, person: Uuid) -> Result<String, AppError> {
-    let (company_id, manager) = super::people::require_user_manager(pool, actor).await?;
+pub async fn resend(pool: &sqlx::PgPool, manager: &UserManager, person: Uuid) -> Result<String, AppError> {
+    let company_id = manager.company_id();
     let mut tx = pool.begin().await?;
     let row: Option<(String, String, String, String)> = sqlx::query_as(
         "select email, first_name, last_name, status from people where company_id = $1 and id = $2 for update",
@@ -191,27 +188,20 @@ pub async fn resend(pool: &sqlx::PgPool, actor: &super::Actor, person: Uuid) -> 
 }
 
 /// Revokes the people's open links and invites them anew, with an audit event each.
-async fn renew(tx: &mut Transaction<'_, Postgres>, company_id: Uuid, manager: Uuid, invitees: &[(Uuid, String, String)]) -> Result<(), AppError> {
+async fn renew(tx: &mut Transaction<'_, Postgres>, company_id: Uuid, manager: &UserManager, invitees: &[(Uuid, String, String)]) -> Result<(), AppError> {
     let ids: Vec<Uuid> = invitees.iter().map(|p| p.0).collect();
     revoke_open(tx, company_id, &ids).await?;
-    invite_many(tx, company_id, invitees, manager).await?;
-    sqlx::query(
-        "insert into audit_events (company_id, id, actor_person_id, action, entity, entity_id)
-         select $1, gen_random_uuid(), $2, 'person.resend_invitation', 'person', p from unnest($3::uuid[]) as p",
-    )
-    .bind(company_id)
-    .bind(manager)
-    .bind(&ids)
-    .execute(&mut **tx)
-    .await?;
+    invite_many(tx, company_id, invitees, manager.person_id()).await?;
+    let changes: Vec<Change> = ids.iter().map(|id| Change::new(*id, None, None)).collect();
+    audit::record(tx, company_id, Who::Person(manager.person_id()), Action::PersonResendInvitation, &changes, None).await?;
     Ok(())
 }
 
 /// Invited people whose newest invitation expires within 14 days or has expired (R17).
-pub async fn expiring(pool: &sqlx::PgPool, actor: &super::Actor) -> Result<Vec<shared::people::ExpiringInvitation>, AppError> {
-    let (company_id, _) = super::people::require_user_manager(pool, actor).await?;
-    let rows: Vec<(Uuid, String, String, String, bool)> = sqlx::query_as(
-        "select p.id, p.first_name || ' ' || p.last_name, p.email, to_char(i.expires_at, 'YYYY-MM-DD'), i.expires_at <= now()
+pub async fn expiring(pool: &sqlx::PgPool, manager: &UserManager) -> Result<Vec<shared::people::ExpiringInvitation>, AppError> {
+    let company_id = manager.company_id();
+    let rows: Vec<(Uuid, String, String, i64, bool)> = sqlx::query_as(
+        "select p.id, p.first_name || ' ' || p.last_name, p.email, extract(epoch from i.expires_at)::int8, i.expires_at <= now()
            from people p
            join lateral (select expires_at from invitations i
                           where i.company_id = p.company_id and i.person_id = p.id and i.revoked_at is null
@@ -224,14 +214,20 @@ pub async fn expiring(pool: &sqlx::PgPool, actor: &super::Actor) -> Result<Vec<s
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(person_id, name, email, expires_on, expired)| shared::people::ExpiringInvitation { person_id, name, email, expires_on, expired })
+        .map(|(person_id, name, email, expires_at, expired)| shared::people::ExpiringInvitation {
+            person_id,
+            name,
+            email,
+            expires_at: shared::time::UtcTime::from_unix_seconds(expires_at),
+            expired,
+        })
         .collect())
 }
 
 /// Resend invitation for many people at once: their open links die, each gets a new one valid 90
 /// days, in one transaction with set-based statements (R17).
-pub async fn resend_many(pool: &sqlx::PgPool, actor: &super::Actor, people: &[Uuid]) -> Result<String, AppError> {
-    let (company_id, manager) = super::people::require_user_manager(pool, actor).await?;
+pub async fn resend_many(pool: &sqlx::PgPool, manager: &UserManager, people: &[Uuid]) -> Result<String, AppError> {
+    let company_id = manager.company_id();
     let mut tx = pool.begin().await?;
     let invitees: Vec<(Uuid, String, String)> = sqlx::query_as(
         "select id, email, first_name from people where company_id = $1 and id = any($2) and status = 'invited' order by id for update",

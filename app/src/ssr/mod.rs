@@ -6,7 +6,9 @@
 //! (ARCHITECTURE.md, "Where the store lives").
 
 pub mod access;
+pub mod audit;
 pub mod auth;
+pub mod authz;
 pub mod cases;
 pub mod coordinators;
 pub mod db;
@@ -35,6 +37,37 @@ pub fn require_actor() -> Result<Actor, AppError> {
     use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<Actor>().cloned())
         .ok_or(AppError::Unauthenticated)
+}
+
+/// The caller as a user manager (R14), with the pool: how every user-management function starts.
+pub async fn as_user_manager() -> Result<(PgPool, authz::UserManager), AppError> {
+    let pool = pool()?;
+    let manager = authz::user_manager(&pool, &require_actor()?).await?;
+    Ok((pool, manager))
+}
+
+/// The caller as the CM of this contract of their company (R2), with the pool.
+pub async fn as_contract_manager(contract_number: &str) -> Result<(PgPool, authz::ContractManager), AppError> {
+    let pool = pool()?;
+    let manager = authz::contract_manager(&pool, &require_actor()?, contract_number).await?;
+    Ok((pool, manager))
+}
+
+/// The caller as a reader of this contract of their company (R25), with the pool.
+pub async fn as_contract_viewer(contract_number: &str) -> Result<(PgPool, authz::ContractView), AppError> {
+    let pool = pool()?;
+    let view = authz::contract_view(&pool, &require_actor()?, contract_number).await?;
+    Ok((pool, view))
+}
+
+/// The caller as a reseller agent (R7), with the pool.
+pub fn as_agent() -> Result<(PgPool, authz::Agent), AppError> {
+    Ok((pool()?, authz::agent(&require_actor()?)?))
+}
+
+/// The caller as a person of a company, with the pool.
+pub fn as_member() -> Result<(PgPool, authz::Member), AppError> {
+    Ok((pool()?, authz::member(&require_actor()?)?))
 }
 
 /// Gives a refusal its HTTP status (401, 403, 404, 409, 422) instead of leptos' default 500.

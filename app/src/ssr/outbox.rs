@@ -1,8 +1,13 @@
 //! Every message the product sends is written here, in the transaction of the change that caused
 //! it, before anything delivers it.
 
+use super::audit::{self, Change, Who};
+use super::authz::UserManager;
 use crate::AppError;
+use serde_json::json;
+use shared::audit::Action;
 use shared::people::{Delivery, EmailDelivery, Outbox};
+use shared::time::UtcTime;
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
@@ -40,10 +45,10 @@ pub async fn queue(
 }
 
 /// The company's latest outgoing emails, newest first.
-pub async fn latest(pool: &sqlx::PgPool, company_id: Uuid) -> Result<Vec<shared::people::SentEmail>, AppError> {
-    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
-        "select to_address, subject, replace(body_text, $2, coalesce(secret, $3)),
-                to_char(created_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"')
+pub async fn latest(pool: &sqlx::PgPool, manager: &UserManager) -> Result<Vec<shared::people::SentEmail>, AppError> {
+    let company_id = manager.company_id();
+    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "select to_address, subject, replace(body_text, $2, coalesce(secret, $3)), extract(epoch from created_at)::int8
            from outgoing_emails where company_id = $1 order by created_at desc limit 200",
     )
     .bind(company_id)
@@ -51,18 +56,33 @@ pub async fn latest(pool: &sqlx::PgPool, company_id: Uuid) -> Result<Vec<shared:
     .bind(SECRET_GONE)
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(|(to, subject, body, queued_at)| shared::people::SentEmail { to, subject, body, queued_at }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(to, subject, body, queued_at)| shared::people::SentEmail { to, subject, body, queued_at: UtcTime::from_unix_seconds(queued_at) })
+        .collect())
 }
 
-type DeliveryRow = (Uuid, String, String, String, String, i32, Option<String>, String, Option<String>);
+/// An email with where it stands; times in seconds since 1970.
+#[derive(sqlx::FromRow)]
+struct DeliveryRow {
+    id: Uuid,
+    to_address: String,
+    subject: String,
+    queued_at: i64,
+    status: String,
+    attempts: i32,
+    last_error: Option<String>,
+    next_attempt_at: i64,
+    sent_at: Option<i64>,
+}
 
 /// The company's latest outgoing emails with where each stands, newest first, and the counts of all
 /// that wait or failed.
-pub async fn deliveries(pool: &sqlx::PgPool, company_id: Uuid) -> Result<Outbox, AppError> {
+pub async fn deliveries(pool: &sqlx::PgPool, manager: &UserManager) -> Result<Outbox, AppError> {
+    let company_id = manager.company_id();
     let rows: Vec<DeliveryRow> = sqlx::query_as(
-        "select id, to_address, subject, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'), status, attempts,
-                last_error, to_char(next_attempt_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'),
-                to_char(sent_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"')
+        "select id, to_address, subject, extract(epoch from created_at)::int8 as queued_at, status, attempts, last_error,
+                extract(epoch from next_attempt_at)::int8 as next_attempt_at, extract(epoch from sent_at)::int8 as sent_at
            from outgoing_emails where company_id = $1 order by created_at desc, to_address limit $2",
     )
     .bind(company_id)
@@ -78,15 +98,16 @@ pub async fn deliveries(pool: &sqlx::PgPool, company_id: Uuid) -> Result<Outbox,
     .await?;
     let latest = rows
         .into_iter()
-        .map(|(id, to, subject, queued_at, status, attempts, reason, next_attempt_at, sent_at)| {
-            let reason = reason.unwrap_or_default();
-            let delivery = match status.as_str() {
-                "sent" => Delivery::Sent { at: sent_at.unwrap_or_default() },
+        .map(|r: DeliveryRow| {
+            let reason = r.last_error.unwrap_or_default();
+            let attempts = r.attempts;
+            let delivery = match r.status.as_str() {
+                "sent" => Delivery::Sent { at: UtcTime::from_unix_seconds(r.sent_at.unwrap_or(r.queued_at)) },
                 "failed" => Delivery::Failed { attempts, reason },
                 _ if attempts == 0 => Delivery::Waiting,
-                _ => Delivery::Retrying { attempts, reason, next_attempt_at },
+                _ => Delivery::Retrying { attempts, reason, next_attempt_at: UtcTime::from_unix_seconds(r.next_attempt_at) },
             };
-            EmailDelivery { id, to, subject, queued_at, delivery }
+            EmailDelivery { id: r.id, to: r.to_address, subject: r.subject, queued_at: UtcTime::from_unix_seconds(r.queued_at), delivery }
         })
         .collect();
     Ok(Outbox { latest, waiting: waiting as u64, failed: failed as u64 })
@@ -94,22 +115,20 @@ pub async fn deliveries(pool: &sqlx::PgPool, company_id: Uuid) -> Result<Outbox,
 
 /// Puts failed emails back in the queue, due now, with fresh attempts; one audit event each. `None`
 /// means every failed email of the company, listed on the page or not.
-pub async fn send_again(pool: &sqlx::PgPool, company_id: Uuid, actor: Uuid, emails: Option<&[Uuid]>) -> Result<String, AppError> {
+pub async fn send_again(pool: &sqlx::PgPool, manager: &UserManager, emails: Option<&[Uuid]>) -> Result<String, AppError> {
+    let company_id = manager.company_id();
     let mut tx = pool.begin().await?;
-    let queued = sqlx::query(
-        "with again as (
-             update outgoing_emails set status = 'queued', attempts = 0, last_error = null, next_attempt_at = now()
-              where company_id = $1 and ($2::uuid[] is null or id = any($2)) and status = 'failed'
-          returning id, to_address)
-         insert into audit_events (company_id, id, actor_person_id, action, entity, entity_id, after)
-         select $1, gen_random_uuid(), $3, 'email.send_again', 'email', id, jsonb_build_object('to', to_address) from again",
+    let again: Vec<(Uuid, String)> = sqlx::query_as(
+        "update outgoing_emails set status = 'queued', attempts = 0, last_error = null, next_attempt_at = now()
+          where company_id = $1 and ($2::uuid[] is null or id = any($2)) and status = 'failed'
+      returning id, to_address",
     )
     .bind(company_id)
     .bind(emails)
-    .bind(actor)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    .fetch_all(&mut *tx)
+    .await?;
+    let changes: Vec<Change> = again.into_iter().map(|(id, to)| Change::new(id, None, Some(json!({ "to": to })))).collect();
+    let queued = audit::record(&mut tx, company_id, Who::Person(manager.person_id()), Action::EmailSendAgain, &changes, None).await?;
     if queued == 0 {
         return Err(AppError::Conflict("Nothing was sent again: none of these emails has failed.".into()));
     }

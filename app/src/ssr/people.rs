@@ -1,8 +1,12 @@
 //! The store of Classic User Management (seed 003): the users list, Add (R15) and Bulk Add (R16).
 //! Only a CM, or an SC given the right, manages users (R14); everyone else reads.
 
+use super::audit::{self, Change, Who};
+use super::authz::UserManager;
 use super::{invitations, roles, Actor};
 use crate::AppError;
+use serde_json::json;
+use shared::audit::Action;
 use shared::bulk_add::{parse_bulk, Entry, NewPerson};
 use shared::people::{BulkAddOutcome, BulkAddPreview, BulkAddRow, PeopleFilter, PeoplePage, PersonRow, PersonStatus};
 use shared::{Email, FieldErrors, PersonName};
@@ -13,17 +17,20 @@ use uuid::Uuid;
 
 pub const PAGE_SIZE: i64 = 50;
 
-/// R14: the caller's company and person id when they may manage users.
-pub async fn require_user_manager(pool: &PgPool, actor: &Actor) -> Result<(Uuid, Uuid), AppError> {
-    let (company_id, person_id) = actor.person().ok_or(AppError::Forbidden)?;
-    if roles::load_viewer(pool, actor).await?.may_manage_users {
-        Ok((company_id, person_id))
-    } else {
-        Err(AppError::Forbidden)
-    }
+/// A person as the users list reads them.
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    email: String,
+    name: String,
+    status: String,
+    open_invitation: bool,
+    is_cm: bool,
+    is_sc: bool,
+    services: i64,
+    may_download: bool,
+    may_manage_users: bool,
 }
-
-type Row = (Uuid, String, String, String, bool, bool, bool, i64, bool, bool);
 
 /// The company's people with what the list shows of them, searched ($2) and filtered by status ($3),
 /// role ($4) and having cloud services ($5); `shown` is what the page and its count read.
@@ -100,24 +107,25 @@ async fn rows(pool: &PgPool, company_id: Uuid, filter: &PeopleFilter, limit: i64
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, email, name, status, open_invitation, is_cm, is_sc, services, may_download, may_manage_users)| {
-            let mut roles = Vec::new();
-            if is_cm {
-                roles.push("Contract Manager".to_string());
-            }
-            if is_sc {
-                roles.push("Software Coordinator".to_string());
-            }
-            if roles.is_empty() {
-                roles.push("User".to_string());
-            }
-            let status = match (status.as_str(), open_invitation) {
+        .map(|r| {
+            let status = match (r.status.as_str(), r.open_invitation) {
                 ("active", _) => PersonStatus::Active,
                 (_, true) => PersonStatus::Invited,
                 _ => PersonStatus::InvitationExpired,
             };
-            let removable = !is_cm && !is_sc && services == 0 && !may_download && !may_manage_users;
-            PersonRow { id, email, name, status, roles, services, removable, may_download, may_manage_users }
+            // R20, R21: nothing assigned, neither CM nor SC.
+            let removable = !r.is_cm && !r.is_sc && r.services == 0 && !r.may_download && !r.may_manage_users;
+            PersonRow {
+                id: r.id,
+                email: r.email,
+                name: r.name,
+                status,
+                roles: shared::people::Role::of(r.is_cm, r.is_sc),
+                services: r.services,
+                removable,
+                may_download: r.may_download,
+                may_manage_users: r.may_manage_users,
+            }
         })
         .collect())
 }
@@ -166,8 +174,8 @@ pub async fn create_invited(
 }
 
 /// R15: Save & Continue adds the person and invites them.
-pub async fn add(pool: &PgPool, actor: &Actor, email: &str, first: &str, last: &str) -> Result<String, AppError> {
-    let (company_id, person_id) = require_user_manager(pool, actor).await?;
+pub async fn add(pool: &PgPool, manager: &UserManager, email: &str, first: &str, last: &str) -> Result<String, AppError> {
+    let (company_id, person_id) = (manager.company_id(), manager.person_id());
     let mut errors = FieldErrors::default();
     let email = errors.take(Email::parse(email));
     let name = match PersonName::parse(first, last) {
@@ -180,24 +188,23 @@ pub async fn add(pool: &PgPool, actor: &Actor, email: &str, first: &str, last: &
     let (Some(email), Some(name)) = (email, name) else { return Err(AppError::Invalid(errors)) };
     let mut tx = pool.begin().await?;
     let id = create_invited(&mut tx, company_id, &email, &name, person_id).await?;
-    audit_added(&mut tx, company_id, person_id, &[id], "person.add").await?;
+    audit_added(&mut tx, manager, &[id], Action::PersonAdd).await?;
     tx.commit().await?;
     Ok(format!("{} was added and invited.", name.full()))
 }
 
-async fn audit_added(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>, company_id: Uuid, actor: Uuid, ids: &[Uuid], action: &str) -> Result<(), AppError> {
-    sqlx::query(
-        "insert into audit_events (company_id, id, actor_person_id, action, entity, entity_id, after)
-         select $1, gen_random_uuid(), $2, $3, 'person', p.id,
-                jsonb_build_object('email', p.email, 'first_name', p.first_name, 'last_name', p.last_name, 'status', p.status)
-           from people p where p.company_id = $1 and p.id = any($4)",
+/// One audit event per added person, with what they were added as.
+async fn audit_added(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>, manager: &UserManager, ids: &[Uuid], action: Action) -> Result<(), AppError> {
+    let added: Vec<(Uuid, serde_json::Value)> = sqlx::query_as(
+        "select p.id, jsonb_build_object('email', p.email, 'first_name', p.first_name, 'last_name', p.last_name, 'status', p.status)
+           from people p where p.company_id = $1 and p.id = any($2)",
     )
-    .bind(company_id)
-    .bind(actor)
-    .bind(action)
+    .bind(manager.company_id())
     .bind(ids)
-    .execute(&mut **tx)
+    .fetch_all(&mut **tx)
     .await?;
+    let changes: Vec<Change> = added.into_iter().map(|(id, after)| Change::new(id, None, Some(after))).collect();
+    audit::record(tx, manager.company_id(), Who::Person(manager.person_id()), action, &changes, None).await?;
     Ok(())
 }
 
@@ -242,15 +249,14 @@ async fn classify(pool: &PgPool, company_id: Uuid, text: &str) -> Result<(Vec<Bu
     Ok((rows, to_add))
 }
 
-pub async fn bulk_preview(pool: &PgPool, actor: &Actor, text: &str) -> Result<BulkAddPreview, AppError> {
-    let (company_id, _) = require_user_manager(pool, actor).await?;
-    let (rows, to_add) = classify(pool, company_id, text).await?;
+pub async fn bulk_preview(pool: &PgPool, manager: &UserManager, text: &str) -> Result<BulkAddPreview, AppError> {
+    let (rows, to_add) = classify(pool, manager.company_id(), text).await?;
     Ok(BulkAddPreview { rows, to_add: to_add.len() as u64 })
 }
 
 /// Adds every valid, unknown entry in one transaction and invites them all (R16, R17).
-pub async fn bulk_add(pool: &PgPool, actor: &Actor, text: &str) -> Result<String, AppError> {
-    let (company_id, person_id) = require_user_manager(pool, actor).await?;
+pub async fn bulk_add(pool: &PgPool, manager: &UserManager, text: &str) -> Result<String, AppError> {
+    let (company_id, person_id) = (manager.company_id(), manager.person_id());
     let (rows, to_add) = classify(pool, company_id, text).await?;
     if to_add.is_empty() {
         return Err(AppError::invalid("People", "has nobody new to add"));
@@ -272,7 +278,7 @@ pub async fn bulk_add(pool: &PgPool, actor: &Actor, text: &str) -> Result<String
     let invitees: Vec<(Uuid, String, String)> =
         ids.iter().zip(&to_add).map(|(id, p)| (*id, p.email.clone(), p.first_name.clone())).collect();
     invitations::invite_many(&mut tx, company_id, &invitees, person_id).await?;
-    audit_added(&mut tx, company_id, person_id, &ids, "person.bulk_add").await?;
+    audit_added(&mut tx, manager, &ids, Action::PersonBulkAdd).await?;
     tx.commit().await?;
     let skipped = match rows.len() - to_add.len() {
         0 => String::new(),
@@ -286,8 +292,8 @@ pub async fn bulk_add(pool: &PgPool, actor: &Actor, text: &str) -> Result<String
 /// R20, R21: a person is removed only when nothing is assigned to them and they are neither a CM nor
 /// an SC; otherwise the refusal says everything that remains. Removed people cannot sign in; their
 /// history stays.
-pub async fn remove(pool: &PgPool, actor: &Actor, person: Uuid) -> Result<String, AppError> {
-    let (company_id, manager) = require_user_manager(pool, actor).await?;
+pub async fn remove(pool: &PgPool, manager: &UserManager, person: Uuid) -> Result<String, AppError> {
+    let company_id = manager.company_id();
     let mut tx = pool.begin().await?;
     let row: Option<(String, Vec<String>, i64, i64, bool, bool)> = sqlx::query_as(
         "select p.first_name || ' ' || p.last_name,
@@ -330,24 +336,16 @@ pub async fn remove(pool: &PgPool, actor: &Actor, person: Uuid) -> Result<String
         .await?;
     invitations::revoke_open(&mut tx, company_id, &[person]).await?;
     sqlx::query("delete from sessions where company_id = $1 and person_id = $2").bind(company_id).bind(person).execute(&mut *tx).await?;
-    sqlx::query(
-        "insert into audit_events (company_id, id, actor_person_id, action, entity, entity_id, before, after)
-         values ($1, gen_random_uuid(), $2, 'person.remove', 'person', $3, jsonb_build_object('status', 'active'), jsonb_build_object('status', 'removed'))",
-    )
-    .bind(company_id)
-    .bind(manager)
-    .bind(person)
-    .execute(&mut *tx)
-    .await?;
+    let change = Change::new(person, Some(json!({ "status": "active" })), Some(json!({ "status": "removed" })));
+    audit::record(&mut tx, company_id, Who::Person(manager.person_id()), Action::PersonRemove, &[change], None).await?;
     tx.commit().await?;
     Ok(format!("{name} was removed."))
 }
 
 /// R4, R5: grants or revokes one privilege, with its audit event.
-pub async fn set_privilege(pool: &PgPool, actor: &Actor, person: Uuid, privilege: shared::people::Privilege, granted: bool) -> Result<String, AppError> {
+pub async fn set_privilege(pool: &PgPool, manager: &UserManager, person: Uuid, privilege: shared::people::Privilege, granted: bool) -> Result<String, AppError> {
     use shared::people::Privilege;
-    let (company_id, manager) = require_user_manager(pool, actor).await?;
-    let viewer = roles::load_viewer(pool, actor).await?;
+    let company_id = manager.company_id();
     let mut tx = pool.begin().await?;
     let row: Option<(String, bool)> = sqlx::query_as(
         "select p.first_name || ' ' || p.last_name,
@@ -361,7 +359,7 @@ pub async fn set_privilege(pool: &PgPool, actor: &Actor, person: Uuid, privilege
     let (name, is_sc) = row.ok_or(AppError::NotFound)?;
     let column = match privilege {
         Privilege::ManageUsers => {
-            if !viewer.is_contract_manager() {
+            if !manager.is_contract_manager() {
                 return Err(AppError::Forbidden);
             }
             if granted && !is_sc {
@@ -377,18 +375,9 @@ pub async fn set_privilege(pool: &PgPool, actor: &Actor, person: Uuid, privilege
         .bind(granted)
         .execute(&mut *tx)
         .await?;
-    sqlx::query(
-        "insert into audit_events (company_id, id, actor_person_id, action, entity, entity_id, after)
-         values ($1, gen_random_uuid(), $2, $3, 'person', $4, jsonb_build_object($5::text, $6))",
-    )
-    .bind(company_id)
-    .bind(manager)
-    .bind(if granted { "privilege.grant" } else { "privilege.revoke" })
-    .bind(person)
-    .bind(column)
-    .bind(granted)
-    .execute(&mut *tx)
-    .await?;
+    let action = if granted { Action::PrivilegeGrant } else { Action::PrivilegeRevoke };
+    let change = Change::new(person, None, Some(json!({ column: granted })));
+    audit::record(&mut tx, company_id, Who::Person(manager.person_id()), action, &[change], None).await?;
     tx.commit().await?;
     Ok(match (privilege, granted) {
         (Privilege::ManageUsers, true) => format!("{name} may now manage users."),

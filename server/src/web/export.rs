@@ -1,7 +1,7 @@
 //! Export of the users list to CSV (issue 5): a download for spreadsheets of everyone of the company
 //! the list's filters (the same URL parameters) let through.
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use app::ssr::Actor;
 use axum::extract::{Query, State};
 use shared::people::PeopleFilter;
@@ -33,7 +33,7 @@ pub async fn people_csv(
             cell(&p.name),
             cell(&p.email),
             cell(p.status.label()),
-            cell(&p.roles.join(", ")),
+            cell(&shared::people::Role::labels(&p.roles)),
             p.services.to_string(),
             if p.may_download { "yes" } else { "no" }.to_string(),
         ];

@@ -2,7 +2,7 @@
 //! a failed sign-in says why on the sign-in page.
 
 use super::cookies;
-use crate::startup::AppState;
+use crate::state::AppState;
 use app::ssr::auth::{create_session, end_session, verify_credentials, SESSION_COOKIE};
 use super::throttle;
 use axum::extract::{ConnectInfo, FromRequest, Request, State};

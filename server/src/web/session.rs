@@ -2,7 +2,7 @@
 //! file, and sends anonymous visitors of a page to the sign-in page.
 
 use super::cookies;
-use crate::startup::AppState;
+use crate::state::AppState;
 use app::ssr::auth::{resolve_session, SESSION_COOKIE};
 use axum::extract::{Request, State};
 use axum::http::{header, Method, StatusCode};

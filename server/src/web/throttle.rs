@@ -9,19 +9,10 @@
 
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
+pub use crate::config::ThrottlePolicy;
 use std::net::IpAddr;
 use std::time::Duration;
 use uuid::Uuid;
-
-#[derive(Debug, Clone, Copy)]
-pub struct ThrottlePolicy {
-    /// Failed sign-ins per email within `window` before further tries are refused.
-    pub per_email: i64,
-    /// Failed sign-ins from one client address within `window` (one password sprayed over many
-    /// emails).
-    pub per_address: i64,
-    pub window: Duration,
-}
 
 /// An attempt let through: take it back with `succeeded` when the password was right.
 #[derive(Debug)]

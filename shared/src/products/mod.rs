@@ -63,14 +63,22 @@ pub enum CoordinatorFilter {
     ContractManagerByDefault,
 }
 
+/// Which group the table shows.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum GroupFilter {
+    /// Serials whose group is exactly this name.
+    Named(String),
+    /// Serials without a group.
+    NoGroup,
+}
+
 /// The server-side filter of the Products table; it is also what "Select all N matching" selects.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct SerialFilter {
     /// Free text: serial, product, group or coordinator contains it (case-insensitive).
     pub text: String,
     pub product: Option<Uuid>,
-    /// An exact group name; `Some("")` means "no group".
-    pub group: Option<String>,
+    pub group: Option<GroupFilter>,
     pub coordinator: Option<CoordinatorFilter>,
 }
 
@@ -86,7 +94,7 @@ impl SerialFilter {
     pub fn validate(&self) -> Result<(), FieldErrors> {
         let mut errors = FieldErrors::default();
         errors.take(crate::text::search("Search", &self.text));
-        if let Some(group) = &self.group {
+        if let Some(GroupFilter::Named(group)) = &self.group {
             errors.take(crate::text::one_line("Group", group, MAX_GROUP_NAME_LEN));
         }
         if errors.is_empty() {
@@ -94,10 +102,6 @@ impl SerialFilter {
         } else {
             Err(errors)
         }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.text.trim().is_empty() && self.product.is_none() && self.group.is_none() && self.coordinator.is_none()
     }
 }
 
@@ -188,22 +192,34 @@ pub struct ProductsPage {
     pub coordinators: Vec<PersonOption>,
 }
 
+/// A row the browser showed, with the version it showed (R23: a stale row is refused). It travels
+/// as a pair `[id, version]`: a selection of thousands of rows stays small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "(Uuid, i64)", into = "(Uuid, i64)")]
+pub struct ShownRow {
+    pub id: Uuid,
+    pub version: i64,
+}
+
+impl From<(Uuid, i64)> for ShownRow {
+    fn from((id, version): (Uuid, i64)) -> Self {
+        Self { id, version }
+    }
+}
+
+impl From<ShownRow> for (Uuid, i64) {
+    fn from(row: ShownRow) -> Self {
+        (row.id, row.version)
+    }
+}
+
 /// What a bulk action applies to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Selection {
-    /// Rows the browser showed, each with the version it showed.
-    Rows(Vec<(Uuid, i64)>),
+    /// Rows the browser showed.
+    Rows(Vec<ShownRow>),
     /// Every serial matching the filter, as counted at `as_of_micros`.
     AllMatching { filter: SerialFilter, expected: u64, as_of_micros: i64 },
-}
-
-impl Selection {
-    pub fn is_empty(&self) -> bool {
-        match self {
-            Self::Rows(rows) => rows.is_empty(),
-            Self::AllMatching { expected, .. } => *expected == 0,
-        }
-    }
 }
 
 /// The person to assign (R10): someone the company knows, or a new person to create and invite.
@@ -245,14 +261,14 @@ impl BulkAction {
             Err(errors)
         }
     }
+}
 
-    pub fn verb(&self) -> &'static str {
-        match self {
-            Self::RenameGroup { .. } => "Rename Group",
-            Self::Assign { .. } => "Assign",
-            Self::Unassign => "Unassign",
-        }
-    }
+/// How many of the changing serials have one current coordinator or group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangingFrom {
+    /// The current coordinator or group, in words.
+    pub label: String,
+    pub serials: u64,
 }
 
 /// What an action would change, shown before it is applied.
@@ -261,8 +277,8 @@ pub struct Preview {
     pub selected: u64,
     /// How many of them would actually change (the rest already are as asked).
     pub changing: u64,
-    /// (from, count) pairs: the current coordinators or groups of the changing serials.
-    pub from: Vec<(String, u64)>,
+    /// The current coordinators or groups of the changing serials, most serials first.
+    pub from: Vec<ChangingFrom>,
     pub to: String,
 }
 
@@ -346,136 +362,4 @@ mod tests {
     }
 }
 
-/// The URL form of a Products view, so a view can be bookmarked and shared: `q`, `product`, `group`,
-/// `coordinator` (a person id or `cm`), `sort`, `dir`, `page`, `size`.
-pub mod url {
-    use super::*;
-
-    /// The `group` value that filters serials without a group (an empty value means any group).
-    pub const NO_GROUP: &str = "(none)";
-
-    pub fn encode_component(text: &str) -> String {
-        text.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    }
-
-    /// Reads a view from query parameters; anything malformed falls back to the default.
-    pub fn from_params<'a>(contract_number: &str, get: impl Fn(&str) -> Option<String> + 'a) -> ProductsQuery {
-        let mut q = ProductsQuery::new(contract_number);
-        q.filter.text = get("q").unwrap_or_default();
-        q.filter.product = get("product").and_then(|p| Uuid::parse_str(&p).ok());
-        q.filter.group = get("group").filter(|g| !g.is_empty()).map(|g| if g == NO_GROUP { String::new() } else { g });
-        q.filter.coordinator = get("coordinator").and_then(|c| match c.as_str() {
-            "cm" => Some(CoordinatorFilter::ContractManagerByDefault),
-            other => Uuid::parse_str(other).ok().map(CoordinatorFilter::Person),
-        });
-        if let Some(sort) = get("sort").and_then(|s| SortKey::from_param(&s)) {
-            q.sort = sort;
-        }
-        q.descending = get("dir").as_deref() == Some("desc");
-        q.page = get("page").and_then(|p| p.parse().ok()).filter(|p| *p >= 1).unwrap_or(1);
-        q.page_size = get("size").and_then(|p| p.parse().ok()).unwrap_or(DEFAULT_PAGE_SIZE);
-        q.page_size = q.clamped_page_size();
-        q
-    }
-
-    /// The query string of a view (without `?`), leaving out what is default.
-    pub fn to_query_string(q: &ProductsQuery) -> String {
-        let mut parts: Vec<String> = Vec::new();
-        if !q.filter.text.is_empty() {
-            parts.push(format!("q={}", encode_component(&q.filter.text)));
-        }
-        if let Some(product) = q.filter.product {
-            parts.push(format!("product={product}"));
-        }
-        match q.filter.group.as_deref() {
-            Some("") => parts.push(format!("group={}", encode_component(NO_GROUP))),
-            Some(group) => parts.push(format!("group={}", encode_component(group))),
-            None => {}
-        }
-        match q.filter.coordinator {
-            Some(CoordinatorFilter::ContractManagerByDefault) => parts.push("coordinator=cm".into()),
-            Some(CoordinatorFilter::Person(id)) => parts.push(format!("coordinator={id}")),
-            None => {}
-        }
-        if q.sort != SortKey::Serial {
-            parts.push(format!("sort={}", q.sort.as_param()));
-        }
-        if q.descending {
-            parts.push("dir=desc".into());
-        }
-        if q.page > 1 {
-            parts.push(format!("page={}", q.page));
-        }
-        if q.clamped_page_size() != DEFAULT_PAGE_SIZE {
-            parts.push(format!("size={}", q.clamped_page_size()));
-        }
-        parts.join("&")
-    }
-
-    #[cfg(test)]
-    pub(crate) mod tests {
-        use super::*;
-        use std::collections::HashMap;
-
-        fn parse(pairs: &[(&str, &str)]) -> ProductsQuery {
-            let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-            from_params("110000001", move |k| map.get(k).cloned())
-        }
-
-        #[test]
-        fn a_view_round_trips_through_its_url() {
-            let mut q = ProductsQuery::new("110000001");
-            q.filter.text = "Site & office 50%".into();
-            q.filter.group = Some("".into());
-            q.filter.coordinator = Some(CoordinatorFilter::ContractManagerByDefault);
-            q.sort = SortKey::Coordinator;
-            q.descending = true;
-            q.page = 3;
-            q.page_size = 100;
-            let qs = to_query_string(&q);
-            let pairs: Vec<(String, String)> = qs
-                .split('&')
-                .map(|p| {
-                    let (k, v) = p.split_once('=').unwrap();
-                    (k.to_string(), percent_decode(v))
-                })
-                .collect();
-            let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            assert_eq!(parse(&borrowed), q);
-        }
-
-        /// Undoes `encode_component`, for the tests of views that live in URLs.
-        pub(crate) fn percent_decode(s: &str) -> String {
-            let bytes = s.as_bytes();
-            let mut out = Vec::new();
-            let mut i = 0;
-            while i < bytes.len() {
-                if bytes[i] == b'%' {
-                    out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
-                    i += 3;
-                } else {
-                    out.push(bytes[i]);
-                    i += 1;
-                }
-            }
-            String::from_utf8(out).unwrap()
-        }
-
-        #[test]
-        fn the_default_view_has_an_empty_query_string() {
-            assert_eq!(to_query_string(&ProductsQuery::new("1")), "");
-        }
-
-        #[test]
-        fn malformed_parameters_fall_back_to_defaults() {
-            assert_eq!(parse(&[("group", ""), ("q", "")]), ProductsQuery::new("110000001"), "an empty form field is no filter");
-            let q = parse(&[("page", "-3"), ("size", "100000"), ("sort", "nonsense"), ("product", "x"), ("coordinator", "y")]);
-            assert_eq!(q, ProductsQuery::new("110000001"));
-        }
-    }
-}
+pub mod url;
