@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 pub use error::AppError;
@@ -70,18 +70,21 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/seatkeeper.css"/>
         <Title formatter=|text| format!("{text} · Seatkeeper")/>
         <Router>
+            // Pages whose data decides their status (403, 404: R14, R25) render only once that data
+            // is in, so the status is the refusal's, whatever the timing (streaming would send 200
+            // before a refusal that needs a query is known).
             <Routes fallback=pages::NotFoundPage>
                 <Route path=path!("/login") view=pages::SignInPage/>
-                <Route path=path!("/") view=pages::HomePage/>
-                <Route path=path!("/management/users") view=pages::ManageUsersPage/>
-                <Route path=path!("/management/users/coordinators") view=pages::ManageCoordinatorsPage/>
-                <Route path=path!("/management/users/coordinators/:number") view=pages::ContractPage/>
-                <Route path=path!("/management/emails") view=pages::EmailsPage/>
-                <Route path=path!("/management/history") view=pages::HistoryPage/>
-                <Route path=path!("/reseller") view=pages::ResellerPage/>
-                <Route path=path!("/support") view=pages::SupportPage/>
-                <Route path=path!("/invitations/:token") view=pages::InvitationPage/>
-                <Route path=path!("/dev/mailbox") view=pages::MailboxPage/>
+                <Route path=path!("/") ssr=SsrMode::Async view=pages::HomePage/>
+                <Route path=path!("/management/users") ssr=SsrMode::Async view=pages::ManageUsersPage/>
+                <Route path=path!("/management/users/coordinators") ssr=SsrMode::Async view=pages::ManageCoordinatorsPage/>
+                <Route path=path!("/management/users/coordinators/:number") ssr=SsrMode::Async view=pages::ContractPage/>
+                <Route path=path!("/management/emails") ssr=SsrMode::Async view=pages::EmailsPage/>
+                <Route path=path!("/management/history") ssr=SsrMode::Async view=pages::HistoryPage/>
+                <Route path=path!("/reseller") ssr=SsrMode::Async view=pages::ResellerPage/>
+                <Route path=path!("/support") ssr=SsrMode::Async view=pages::SupportPage/>
+                <Route path=path!("/invitations/:token") ssr=SsrMode::Async view=pages::InvitationPage/>
+                <Route path=path!("/dev/mailbox") ssr=SsrMode::Async view=pages::MailboxPage/>
             </Routes>
         </Router>
     }

@@ -24,25 +24,48 @@ async fn r1_a_contract_cannot_be_without_a_contract_manager(pool: PgPool) {
     assert_eq!(violated(result).0, "23502", "not-null: never no CM");
 }
 
+/// R1: two reseller agents making two different people the CM at the same moment leave the
+/// contract with exactly one CM, and the audit trail chains the two changes (the second change's
+/// "before" is the first one's "after"): no CM is lost or doubled.
 #[sqlx::test(migrator = "migrations::MIGRATOR")]
-async fn r1_a_contract_cannot_have_a_second_contract_manager(pool: PgPool) {
+async fn r1_a_contract_has_exactly_one_contract_manager_when_two_agents_change_it_at_once(pool: PgPool) {
     seed_small(&pool).await;
-    // The CM is one column of the contract row: a second CM can only be attempted as a second row
-    // for the same contract, which the key refuses.
-    let result = sqlx::query(
-        "insert into contracts (company_id, id, contract_number, reseller_id, manager_id, starts_on, ends_on)
-         select company_id, id, contract_number || '-b', reseller_id,
-                (select id from people where email = 'cm2@acme.example'), starts_on, ends_on
-           from contracts where contract_number = '110000001'",
+    let app = common::app(pool.clone());
+    let first = common::sign_in(&app, "agent@northwind.example").await;
+    let second = common::sign_in(&app, "agent@northwind.example").await;
+    let contract: uuid::Uuid = sqlx::query_scalar("select id from contracts where contract_number = '110000001'").fetch_one(&pool).await.unwrap();
+    let person = |email: &'static str| {
+        let pool = pool.clone();
+        async move { sqlx::query_scalar::<_, uuid::Uuid>("select id from people where email = $1").bind(email).fetch_one(&pool).await.unwrap() }
+    };
+    let (sc1, sc2) = (person("sc1@acme.example").await, person("sc2@acme.example").await);
+    let original = person("cm@acme.example").await.to_string();
+    let change = |cookie: String, to: uuid::Uuid| {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let reply = common::call(&app, "reseller/change-manager", Some(&cookie), serde_json::json!({ "contract_id": contract, "person": to })).await;
+            (reply.status, reply.body)
+        })
+    };
+    let (a, b) = (change(first, sc1), change(second, sc2));
+    for reply in [a.await.unwrap(), b.await.unwrap()] {
+        assert_eq!(reply.0, axum::http::StatusCode::OK, "{}", reply.1);
+    }
+    let managers: Vec<uuid::Uuid> = sqlx::query_scalar("select manager_id from contracts where id = $1").bind(contract).fetch_all(&pool).await.unwrap();
+    assert_eq!(managers.len(), 1);
+    assert!(managers[0] == sc1 || managers[0] == sc2);
+    let chain: Vec<(String, String)> = sqlx::query_as(
+        "select before ->> 'manager_id', after ->> 'manager_id' from audit_events
+          where entity_id = $1 and action = 'contract.change_manager'",
     )
-    .execute(&pool)
-    .await;
-    assert_eq!(violated(result).1.as_deref(), Some("contracts_pkey"));
-    let managers: i64 = sqlx::query_scalar("select count(distinct manager_id) from contracts where contract_number like '110000001%'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(managers, 1);
+    .bind(contract)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(chain.len(), 2);
+    let first = chain.iter().find(|(before, _)| *before == original).expect("one change starts from the original CM");
+    let second = chain.iter().find(|(before, _)| *before == first.1).expect("the other starts from the first one's CM");
+    assert_eq!(second.1, managers[0].to_string(), "and ends at the CM the contract has");
 }
 
 #[sqlx::test(migrator = "migrations::MIGRATOR")]

@@ -53,17 +53,22 @@ pub async fn agent_contracts(pool: &PgPool, agent: &Agent) -> Result<Vec<AgentCo
 }
 
 async fn change_manager_in(tx: &mut Transaction<'_, Postgres>, agent: &Agent, contract_id: Uuid, new_manager: Uuid) -> Result<String, AppError> {
-    let contract: Option<(Uuid, String, Uuid, String, String)> = sqlx::query_as(
-        "select c.company_id, c.contract_number, c.manager_id, m.email, m.first_name
-           from contracts c join people m on m.company_id = c.company_id and m.id = c.manager_id
-          where c.id = $1 and c.reseller_id = $2
-          for update of c",
+    // The contract row alone is locked: a join here would be re-checked against the CM row read
+    // before the lock was granted, so a change of CM committed meanwhile would make the contract
+    // vanish (R1: two agents acting at once must both see it, one after the other).
+    let contract: Option<(Uuid, String, Uuid)> = sqlx::query_as(
+        "select company_id, contract_number, manager_id from contracts where id = $1 and reseller_id = $2 for update",
     )
     .bind(contract_id)
     .bind(agent.reseller_id())
     .fetch_optional(&mut **tx)
     .await?;
-    let (company_id, number, old_manager, old_email, old_first) = contract.ok_or(AppError::NotFound)?;
+    let (company_id, number, old_manager) = contract.ok_or(AppError::NotFound)?;
+    let (old_email, old_first): (String, String) = sqlx::query_as("select email, first_name from people where company_id = $1 and id = $2")
+        .bind(company_id)
+        .bind(old_manager)
+        .fetch_one(&mut **tx)
+        .await?;
     let person: Option<(String, String, String)> = sqlx::query_as(
         "select email, first_name, first_name || ' ' || last_name from people
           where company_id = $1 and id = $2 and status = 'active'",
