@@ -14,7 +14,7 @@ use shared::products::{
     MAX_GROUP_NAME_LEN, PAGE_SIZES,
 };
 use shared::shipping::{check_postal_code, country_name, ShippingLocation, COUNTRIES};
-use shared::{Email, PersonName, SerialNumber};
+use shared::{Email, PersonName};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
@@ -138,22 +138,6 @@ proptest! {
     }
 
     // ---- Serial numbers ----
-
-    #[test]
-    fn a_serial_never_panics_and_what_it_accepts_is_shaped_like_123_45678901(text in hostile()) {
-        if let Ok(serial) = SerialNumber::parse(&text) {
-            let s = serial.as_str();
-            prop_assert!(s.len() == 12 && s.as_bytes()[3] == b'-');
-            prop_assert_eq!(SerialNumber::parse(s), Ok(serial.clone()));
-        }
-    }
-
-    #[test]
-    fn a_generated_serial_round_trips_through_the_parser(prefix in any::<u16>(), n in any::<u32>()) {
-        let serial = SerialNumber::from_index(prefix, n);
-        prop_assert_eq!(SerialNumber::parse(serial.as_str()), Ok(serial.clone()));
-        prop_assert_eq!(SerialNumber::parse(&format!(" {serial} ")), Ok(serial));
-    }
 
     // ---- Products: group names, actions, the view in the URL (R8-R11) ----
 
