@@ -503,3 +503,29 @@ async fn r23_a_nul_byte_or_a_novel_in_the_filter_is_refused_naming_the_field(poo
     query.filter.text = "Ünïcödé 😀".into();
     assert_eq!(page_with(&app, &cookie, &query).await.total, 0);
 }
+
+/// R24 (found by the soak): assigning serials to a new person records the person's addition, as
+/// Add does, besides one event per serial.
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn r24_assign_to_a_new_person_records_the_addition_and_every_serial(pool: PgPool) {
+    let (app, cookie) = setup(&pool).await;
+    let page = first_page(&app, &cookie).await;
+    let assignee = Assignee::New { email: "new.person@acme.example".into(), first_name: "New".into(), last_name: "Person".into() };
+    let outcome = applied(&app, &cookie, &rows(&page, 3), &BulkAction::Assign { assignee }).await;
+    assert_eq!(outcome.changed, 3);
+    let added: i64 = sqlx::query_scalar(
+        "select count(*) from audit_events a join people p on p.id = a.entity_id
+          where a.entity = 'person' and a.action = 'person.add' and p.email = 'new.person@acme.example'
+            and a.after ->> 'status' = 'invited'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(added, 1);
+    let serials: i64 = sqlx::query_scalar("select count(*) from audit_events where change_id = $1 and entity = 'serial_number'")
+        .bind(outcome.change_id.unwrap())
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(serials, 3);
+}

@@ -91,15 +91,14 @@ pub async fn set_access(pool: &PgPool, manager: &UserManager, person: Uuid, want
     }
     let added: Vec<Uuid> = wanted.difference(&current).copied().collect();
     for service in &added {
-        // The product's multi-user serials, locked in one order (no deadlocks). The seats are counted
-        // in a second statement: under READ COMMITTED it sees what a transaction we waited for wrote.
+        // R19: seats of one product of one company are counted and taken one Edit Access at a time,
+        // under a lock of their own: bulk actions on the same serials never wait for it, nor it for
+        // them. Services are taken in id order, so two Edit Access never wait for each other
+        // crosswise. The seats are counted in a second statement: under READ COMMITTED it sees what
+        // a transaction we waited for wrote.
         sqlx::query(
-            "select s.id from serial_numbers s
-               join cloud_services cs on cs.product_id = s.product_id
-               join products p on p.id = s.product_id
-              where s.company_id = $1 and cs.id = $2 and p.licence_type = 'multi-user'
-              order by s.id
-              for update of s",
+            "select pg_advisory_xact_lock(hashtextextended('seats/' || $1::text || '/' || cs.product_id::text, 0))
+               from cloud_services cs where cs.id = $2",
         )
         .bind(company_id)
         .bind(service)

@@ -188,23 +188,24 @@ pub async fn add(pool: &PgPool, manager: &UserManager, email: &str, first: &str,
     let (Some(email), Some(name)) = (email, name) else { return Err(AppError::Invalid(errors)) };
     let mut tx = pool.begin().await?;
     let id = create_invited(&mut tx, company_id, &email, &name, person_id).await?;
-    audit_added(&mut tx, manager, &[id], Action::PersonAdd).await?;
+    audit_added(&mut tx, company_id, Who::Person(person_id), &[id], Action::PersonAdd).await?;
     tx.commit().await?;
     Ok(format!("{} was added and invited.", name.full()))
 }
 
-/// One audit event per added person, with what they were added as.
-async fn audit_added(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>, manager: &UserManager, ids: &[Uuid], action: Action) -> Result<(), AppError> {
+/// One audit event per added person, with what they were added as (Add, Bulk Add, and Assign to a
+/// new person).
+pub async fn audit_added(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>, company_id: Uuid, who: Who, ids: &[Uuid], action: Action) -> Result<(), AppError> {
     let added: Vec<(Uuid, serde_json::Value)> = sqlx::query_as(
         "select p.id, jsonb_build_object('email', p.email, 'first_name', p.first_name, 'last_name', p.last_name, 'status', p.status)
            from people p where p.company_id = $1 and p.id = any($2)",
     )
-    .bind(manager.company_id())
+    .bind(company_id)
     .bind(ids)
     .fetch_all(&mut **tx)
     .await?;
     let changes: Vec<Change> = added.into_iter().map(|(id, after)| Change::new(id, None, Some(after))).collect();
-    audit::record(tx, manager.company_id(), Who::Person(manager.person_id()), action, &changes, None).await?;
+    audit::record(tx, company_id, who, action, &changes, None).await?;
     Ok(())
 }
 
@@ -278,7 +279,7 @@ pub async fn bulk_add(pool: &PgPool, manager: &UserManager, text: &str) -> Resul
     let invitees: Vec<(Uuid, String, String)> =
         ids.iter().zip(&to_add).map(|(id, p)| (*id, p.email.clone(), p.first_name.clone())).collect();
     invitations::invite_many(&mut tx, company_id, &invitees, person_id).await?;
-    audit_added(&mut tx, manager, &ids, Action::PersonBulkAdd).await?;
+    audit_added(&mut tx, company_id, Who::Person(person_id), &ids, Action::PersonBulkAdd).await?;
     tx.commit().await?;
     let skipped = match rows.len() - to_add.len() {
         0 => String::new(),

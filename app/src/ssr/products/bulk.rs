@@ -23,7 +23,8 @@ struct Locked {
 
 /// The serials a selection names, locked for the rest of the transaction, after checking that none
 /// changed since the browser showed them (R23, stale selection). Only serials of the manager's own
-/// contract are ever found (R2).
+/// contract are ever found (R2). Every statement that locks serials locks them in id order, so two
+/// admins never wait for each other crosswise (a deadlock).
 async fn lock_selection(tx: &mut Transaction<'_, Postgres>, manager: &ContractManager, selection: &Selection) -> Result<Vec<Uuid>, AppError> {
     let contract = manager.contract();
     let locked: Vec<Locked> = match selection {
@@ -45,7 +46,7 @@ async fn lock_selection(tx: &mut Transaction<'_, Postgres>, manager: &ContractMa
                 "select s.id, s.serial, s.version <> v.version as stale
                    from serial_numbers s join unnest($3::uuid[], $4::int8[]) as v(id, version) on v.id = s.id
                   where s.company_id = $1 and s.contract_id = $2
-                  order by s.serial
+                  order by s.id
                   for update of s",
             )
             .bind(contract.company_id)
@@ -68,7 +69,7 @@ async fn lock_selection(tx: &mut Transaction<'_, Postgres>, manager: &ContractMa
             qb.push_bind(*as_of_micros as f64 / 1_000_000.0).push(") as stale");
             qb.push(FROM);
             push_filter(&mut qb, contract, filter);
-            qb.push(" order by s.serial for update of s");
+            qb.push(" order by s.id for update of s");
             let found: Vec<Locked> = qb.build_query_as().fetch_all(&mut **tx).await?;
             refuse_stale(&found)?;
             if found.len() as u64 != *expected {
@@ -86,7 +87,8 @@ async fn lock_selection(tx: &mut Transaction<'_, Postgres>, manager: &ContractMa
 }
 
 fn refuse_stale(rows: &[Locked]) -> Result<(), AppError> {
-    let stale: Vec<&str> = rows.iter().filter(|r| r.stale).map(|r| r.serial.as_str()).collect();
+    let mut stale: Vec<&str> = rows.iter().filter(|r| r.stale).map(|r| r.serial.as_str()).collect();
+    stale.sort_unstable();
     if stale.is_empty() {
         return Ok(());
     }
@@ -133,6 +135,8 @@ async fn resolve_assignee(
                 return Ok((None, format!("{} <{}> (new, will be invited)", name.full(), email)));
             }
             let person = crate::ssr::people::create_invited(tx, manager.company_id(), &email, &name, manager.person_id()).await?;
+            // R24: the new person's addition is recorded like Add records it.
+            crate::ssr::people::audit_added(tx, manager.company_id(), Who::Person(manager.person_id()), &[person], Action::PersonAdd).await?;
             Ok((Some(person), name.full()))
         }
     }

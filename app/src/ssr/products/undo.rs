@@ -36,7 +36,7 @@ pub async fn undo(pool: &PgPool, manager: &ContractManager, change_id: Uuid) -> 
            from audit_events a
            join serial_numbers s on s.company_id = a.company_id and s.id = a.entity_id
           where a.company_id = $1 and a.change_id = $2 and s.contract_id = $3 and a.action <> $4
-          order by s.serial
+          order by s.id
           for update of s",
     )
     .bind(contract.company_id)
@@ -48,7 +48,8 @@ pub async fn undo(pool: &PgPool, manager: &ContractManager, change_id: Uuid) -> 
     if rows.is_empty() {
         return Err(AppError::NotFound);
     }
-    let moved: Vec<&str> = rows.iter().filter(|r| r.version != r.version_after_change).map(|r| r.serial.as_str()).collect();
+    let mut moved: Vec<&str> = rows.iter().filter(|r| r.version != r.version_after_change).map(|r| r.serial.as_str()).collect();
+    moved.sort_unstable();
     if !moved.is_empty() {
         let shown = moved.iter().take(10).copied().collect::<Vec<_>>().join(", ");
         return Err(AppError::Conflict(format!(
