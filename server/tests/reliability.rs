@@ -87,7 +87,7 @@ async fn reached(watch: &PgPool, database: &str, moment: Moment, typical: Durati
         let backends: Vec<(i32, bool, bool, bool, bool)> = sqlx::query_as(
             "select pid, state = 'active',
                     query ilike '%for update%' and query not ilike '%update serial_numbers%',
-                    query ilike '%update serial_numbers%' or query ilike '%insert into audit_events%',
+                    query ilike '%update serial_numbers%' or query ilike '%into audit_events%',
                     trim(query) ilike 'commit'
                from pg_stat_activity
               where datname = $1 and application_name <> $2 and backend_type = 'client backend'",

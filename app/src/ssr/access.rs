@@ -57,7 +57,7 @@ pub async fn set_access(pool: &PgPool, manager: &UserManager, person: Uuid, want
     let who = Who::Person(manager.person_id());
     let mut tx = pool.begin().await?;
     let name: Option<String> = sqlx::query_scalar(
-        "select first_name || ' ' || last_name from people where company_id = $1 and id = $2 and status <> 'removed' for update",
+        "select first_name || ' ' || last_name from people where company_id = $1 and id = $2 and status <> 'removed' for no key update",
     )
     .bind(company_id)
     .bind(person)

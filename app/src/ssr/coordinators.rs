@@ -99,7 +99,7 @@ async fn require_coordinators(tx: &mut Transaction<'_, Postgres>, manager: &Cont
             and (exists (select 1 from serial_numbers s where s.company_id = p.company_id and s.contract_id = $2 and s.coordinator_id = p.id)
                  or exists (select 1 from shipping_locations l where l.company_id = p.company_id and l.contract_id = $2 and l.person_id = p.id))
           order by p.id
-          for update of p",
+          for no key update of p",
     )
     .bind(contract.company_id)
     .bind(contract.id)

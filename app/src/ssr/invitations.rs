@@ -172,7 +172,7 @@ pub async fn resend(pool: &sqlx::PgPool, manager: &UserManager, person: Uuid) ->
     let company_id = manager.company_id();
     let mut tx = pool.begin().await?;
     let row: Option<(String, String, String, String)> = sqlx::query_as(
-        "select email, first_name, last_name, status from people where company_id = $1 and id = $2 for update",
+        "select email, first_name, last_name, status from people where company_id = $1 and id = $2 for no key update",
     )
     .bind(company_id)
     .bind(person)
@@ -230,7 +230,7 @@ pub async fn resend_many(pool: &sqlx::PgPool, manager: &UserManager, people: &[U
     let company_id = manager.company_id();
     let mut tx = pool.begin().await?;
     let invitees: Vec<(Uuid, String, String)> = sqlx::query_as(
-        "select id, email, first_name from people where company_id = $1 and id = any($2) and status = 'invited' order by id for update",
+        "select id, email, first_name from people where company_id = $1 and id = any($2) and status = 'invited' order by id for no key update",
     )
     .bind(company_id)
     .bind(people)

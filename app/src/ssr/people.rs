@@ -304,7 +304,7 @@ pub async fn remove(pool: &PgPool, manager: &UserManager, person: Uuid) -> Resul
                 (select count(*) from service_assignments a where a.company_id = p.company_id and a.person_id = p.id),
                 p.may_download, p.may_manage_users
            from people p where p.company_id = $1 and p.id = $2 and p.status <> 'removed'
-           for update of p",
+           for no key update of p",
     )
     .bind(company_id)
     .bind(person)
@@ -351,7 +351,7 @@ pub async fn set_privilege(pool: &PgPool, manager: &UserManager, person: Uuid, p
     let row: Option<(String, bool)> = sqlx::query_as(
         "select p.first_name || ' ' || p.last_name,
                 exists (select 1 from serial_numbers s where s.company_id = p.company_id and s.coordinator_id = p.id)
-           from people p where p.company_id = $1 and p.id = $2 and p.status <> 'removed' for update of p",
+           from people p where p.company_id = $1 and p.id = $2 and p.status <> 'removed' for no key update of p",
     )
     .bind(company_id)
     .bind(person)
