@@ -1,11 +1,12 @@
 //! The dialog of a bulk action: the input it needs, then a preview of what will change (how many
 //! serials, from which coordinators or groups to which), then Apply. Nothing changes before Apply.
 
-use super::{on_outcome, Modal};
+use super::{focus_when_shown, on_outcome, Modal};
 use crate::api::{preview_bulk, search_people, ApplyBulk};
 use crate::format::thousands;
 use crate::AppError;
 use leptos::ev::KeyboardEvent;
+use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::products::{Assignee, BulkAction, BulkOutcome, PersonOption, Preview, Selection};
@@ -53,6 +54,9 @@ pub fn BulkDialog(
     let problem: RwSignal<Option<String>> = RwSignal::new(None);
     let preview: RwSignal<Option<Preview>> = RwSignal::new(None);
     let busy = RwSignal::new(false);
+    // The keyboard starts in the first field, and comes back to it from the preview.
+    let first_field = NodeRef::<Input>::new();
+    focus_when_shown(first_field);
 
     let action = move || -> Option<BulkAction> {
         match kind {
@@ -143,7 +147,7 @@ pub fn BulkDialog(
                     DialogKind::RenameGroup => view! {
                         <div class="field">
                             <label for="group-name">"Group name"</label>
-                            <input id="group-name" autofocus maxlength="200"
+                            <input id="group-name" node_ref=first_field maxlength="200"
                                 prop:value=move || group_name.get()
                                 on:input=move |ev| group_name.set(event_target_value(&ev))
                                 on:keydown=move |ev: KeyboardEvent| if ev.key() == "Enter" { show_preview() }/>
@@ -162,7 +166,7 @@ pub fn BulkDialog(
                         <Show when=move || !new_person.get()>
                             <div class="field">
                                 <label for="find-person">"Find a person"</label>
-                                <input id="find-person" type="search" autofocus autocomplete="off"
+                                <input id="find-person" type="search" node_ref=first_field autocomplete="off"
                                     placeholder="Name or email"
                                     prop:value=move || search.get()
                                     on:input=move |ev| find(event_target_value(&ev))/>

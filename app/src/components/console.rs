@@ -1,5 +1,6 @@
 use crate::api::current_viewer;
 use crate::components::ErrorBanner;
+use crate::routes;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -10,21 +11,21 @@ pub fn Console(children: Children) -> impl IntoView {
     let viewer = Resource::new(|| (), |_| current_viewer());
     view! {
         <header class="topbar">
-            <a class="brand" href="/">"Seatkeeper"</a>
+            <a class="brand" href=routes::HOME>"Seatkeeper"</a>
             <nav aria-label="Main" class="mainnav">
                 <span class="nav-heading" id="nav-management">"Management"</span>
                 <ul aria-labelledby="nav-management">
-                    <li><A href="/management/users" exact=true>"Manage Users"</A></li>
-                    <li><A href="/management/users/coordinators">"Manage Software Coordinators"</A></li>
-                    <li><A href="/support">"Support"</A></li>
+                    <li><A href=routes::MANAGE_USERS exact=true>"Manage Users"</A></li>
+                    <li><A href=routes::MANAGE_COORDINATORS>"Manage Software Coordinators"</A></li>
+                    <li><A href=routes::SUPPORT>"Support"</A></li>
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
                             viewer.await.ok().map(|v| view! {
                                 {v.may_manage_users.then(|| view! {
-                                    <li><A href="/management/emails">"Emails"</A></li>
-                                    <li><A href="/management/history">"History"</A></li>
+                                    <li><A href=routes::EMAILS>"Emails"</A></li>
+                                    <li><A href=routes::HISTORY>"History"</A></li>
                                 })}
-                                {v.is_reseller_agent().then(|| view! { <li><A href="/reseller">"Contracts you serve"</A></li> })}
+                                {v.is_reseller_agent().then(|| view! { <li><A href=routes::RESELLER>"Contracts you serve"</A></li> })}
                             })
                         })}
                     </Suspense>
@@ -48,7 +49,7 @@ pub fn Console(children: Children) -> impl IntoView {
                 </Suspense>
                 // A plain form: sign-out works with or without JavaScript, and it is a POST, never a
                 // GET, so a link elsewhere cannot sign anyone out.
-                <form method="post" action="/auth/logout" class="signout">
+                <form method="post" action=routes::AUTH_SIGN_OUT class="signout">
                     <button type="submit">"Sign out"</button>
                 </form>
             </div>

@@ -1,4 +1,5 @@
 use crate::components::{Console, CoordinatorsTab, ProductsTab};
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -10,20 +11,19 @@ pub fn ContractPage() -> impl IntoView {
     let query = use_query_map();
     let number = Memo::new(move |_| params.read().get("number").unwrap_or_default());
     let on_coordinators = Memo::new(move |_| query.read().get("tab").as_deref() == Some("coordinators"));
-    let base = move || format!("/management/users/coordinators/{}", number.get());
     view! {
         <Title text=move || format!("Contract {}", number.get())/>
         <Console>
             <nav aria-label="Breadcrumb" class="crumbs">
-                <a href="/management/users">"Manage Users"</a>
+                <a href=routes::MANAGE_USERS>"Manage Users"</a>
                 " / "
-                <a href="/management/users/coordinators">"Manage Software Coordinators"</a>
+                <a href=routes::MANAGE_COORDINATORS>"Manage Software Coordinators"</a>
                 " / " {number}
             </nav>
             <h1>"Contract " {number}</h1>
             <div role="tablist" aria-label="Contract" class="tabs">
-                <a role="tab" href=base aria-selected=move || (!on_coordinators.get()).to_string()>"Products"</a>
-                <a role="tab" href=move || format!("{}?tab=coordinators", base()) aria-selected=move || on_coordinators.get().to_string()>
+                <a role="tab" href=move || number.with(|n| routes::contract(n)) aria-selected=move || (!on_coordinators.get()).to_string()>"Products"</a>
+                <a role="tab" href=move || number.with(|n| routes::contract_coordinators(n)) aria-selected=move || on_coordinators.get().to_string()>
                     "Software Coordinators"
                 </a>
             </div>

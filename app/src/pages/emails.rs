@@ -1,24 +1,18 @@
-use crate::api::{email_deliveries, send_emails_again};
+use crate::api::{email_deliveries, SendEmailsAgain};
 use crate::components::{Console, ErrorBanner, OutcomeBanner};
-use crate::AppError;
-use leptos::prelude::*;
-use leptos::task::spawn_local;
-use leptos_meta::Title;
 use crate::format::thousands;
+use leptos::prelude::*;
+use leptos_meta::Title;
 use shared::people::{Delivery, Outbox};
 
 /// Management > Emails: every email the console sent or will send for the company, and where it
 /// stands, so an invitation that never arrived can be explained and sent again (R17).
 #[component]
 pub fn EmailsPage() -> impl IntoView {
-    let refresh = RwSignal::new(0u32);
-    let emails = Resource::new(move || refresh.get(), |_| email_deliveries());
-    let outcome: RwSignal<Option<Result<String, AppError>>> = RwSignal::new(None);
-    let send_again = move |ids: Option<Vec<uuid::Uuid>>| {
-        spawn_local(async move {
-            outcome.set(Some(send_emails_again(ids).await));
-            refresh.update(|n| *n += 1);
-        })
+    let send = ServerAction::<SendEmailsAgain>::new();
+    let emails = Resource::new(move || send.version().get(), |_| email_deliveries());
+    let send_again = move |emails: Option<Vec<uuid::Uuid>>| {
+        send.dispatch(SendEmailsAgain { emails });
     };
     view! {
         <Title text="Emails"/>
@@ -28,7 +22,7 @@ pub fn EmailsPage() -> impl IntoView {
                 "Every email Seatkeeper sends waits in the outbox until it is delivered. A refused email is tried again; "
                 "one that failed for good can be sent again. The newest come first."
             </p>
-            {move || outcome.get().map(|outcome| view! { <OutcomeBanner outcome/> })}
+            {move || send.value().get().map(|outcome| view! { <OutcomeBanner outcome/> })}
             <Transition fallback=|| view! { <p>"Loading emails…"</p> }>
                 {move || Suspend::new(async move {
                     match emails.await {

@@ -1,6 +1,7 @@
 use crate::api::company_history;
-use crate::components::{Console, ErrorBanner};
+use crate::components::{page_count, Console, ErrorBanner, Pager};
 use crate::format::thousands;
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -24,7 +25,6 @@ pub fn HistoryPage() -> impl IntoView {
                         Err(error) => view! { <ErrorBanner error/> }.into_any(),
                         Ok(list) if list.rows.is_empty() => view! { <p class="empty-state">"Nothing has changed yet."</p> }.into_any(),
                         Ok(list) => {
-                            let pages = list.total.div_ceil(PAGE_SIZE).max(1);
                             let page = page_number.get_untracked() as u64;
                             view! {
                                 <table aria-label="History">
@@ -41,12 +41,7 @@ pub fn HistoryPage() -> impl IntoView {
                                         }).collect_view()}
                                     </tbody>
                                 </table>
-                                <nav aria-label="Pages" class="pager">
-                                    <span>{format!("{} changes", thousands(list.total))}</span>
-                                    {(page > 1).then(|| view! { <a href=format!("/management/history?page={}", page - 1) rel="prev">"Previous page"</a> })}
-                                    <span>{format!("Page {page} of {pages}")}</span>
-                                    {(page < pages).then(|| view! { <a href=format!("/management/history?page={}", page + 1) rel="next">"Next page"</a> })}
-                                </nav>
+                                <Pager summary=format!("{} changes", thousands(list.total)) page pages=page_count(list.total, PAGE_SIZE) href=routes::history_page/>
                             }.into_any()
                         }
                     }

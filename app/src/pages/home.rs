@@ -1,4 +1,5 @@
 use crate::components::Console;
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -11,11 +12,11 @@ pub fn HomePage() -> impl IntoView {
             <p>"Choose what to manage:"</p>
             <ul class="cards">
                 <li>
-                    <a href="/management/users">"Manage Users"</a>
+                    <a href=routes::MANAGE_USERS>"Manage Users"</a>
                     <p>"Add people one by one or in bulk, invite them, and give them cloud services."</p>
                 </li>
                 <li>
-                    <a href="/management/users/coordinators">"Manage Software Coordinators"</a>
+                    <a href=routes::MANAGE_COORDINATORS>"Manage Software Coordinators"</a>
                     <p>"Decide who coordinates each serial number of the contracts you manage."</p>
                 </li>
             </ul>

@@ -1,5 +1,6 @@
 use crate::api::invitation_link;
 use crate::components::ErrorBanner;
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -32,7 +33,7 @@ pub fn InvitationPage() -> impl IntoView {
                             <h1>{format!("Welcome, {first_name}")}</h1>
                             <p>{format!("Choose a password to join {company} in Seatkeeper as {email}.")}</p>
                             {move || problem().map(|p| view! { <p class="banner banner-error" role="alert">{p}</p> })}
-                            <form method="post" action="/auth/accept" class="form">
+                            <form method="post" action=routes::AUTH_ACCEPT_INVITATION class="form">
                                 <input type="hidden" name="token" value=token.get_untracked()/>
                                 <label for="new-password">"Password"</label>
                                 <input id="new-password" name="password" type="password" autocomplete="new-password" minlength="10" required/>
@@ -48,7 +49,7 @@ pub fn InvitationPage() -> impl IntoView {
                         Ok(InvitationLink::Unusable) => view! {
                             <h1>"This link no longer works"</h1>
                             <p>"It was already used, or a newer invitation replaced it. Sign in, or ask your administrator to resend the invitation."</p>
-                            <p><a href="/login">"Sign in"</a></p>
+                            <p><a href=routes::SIGN_IN>"Sign in"</a></p>
                         }.into_any(),
                         Err(error) => view! { <ErrorBanner error/> }.into_any(),
                     }

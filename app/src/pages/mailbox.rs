@@ -1,5 +1,6 @@
 use crate::api::dev_mailbox;
 use crate::components::{Console, ErrorBanner};
+use crate::routes::INVITATION_PREFIX;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -22,9 +23,9 @@ pub fn MailboxPage() -> impl IntoView {
                             <ul class="mails">
                                 {list.into_iter().map(|m| {
                                     // Only a link whose token is still there (it is erased once sent).
-                                    let link = m.body.find("/invitations/").map(|at| {
+                                    let link = m.body.find(INVITATION_PREFIX).map(|at| {
                                         m.body[at..].split_whitespace().next().unwrap_or_default().to_string()
-                                    }).filter(|l| l.len() > "/invitations/".len() && l["/invitations/".len()..].bytes().all(|b| b.is_ascii_hexdigit()));
+                                    }).filter(|l| l.len() > INVITATION_PREFIX.len() && l[INVITATION_PREFIX.len()..].bytes().all(|b| b.is_ascii_hexdigit()));
                                     view! {
                                         <li>
                                             <article aria-label=format!("Email to {}", m.to)>

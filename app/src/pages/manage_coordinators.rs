@@ -1,6 +1,7 @@
 use crate::api::managed_contracts;
 use crate::components::{Console, ErrorBanner};
 use crate::format::thousands;
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -13,7 +14,7 @@ pub fn ManageCoordinatorsPage() -> impl IntoView {
         <Title text="Manage Software Coordinators"/>
         <Console>
             <nav aria-label="Breadcrumb" class="crumbs">
-                <a href="/management/users">"Manage Users"</a>
+                <a href=routes::MANAGE_USERS>"Manage Users"</a>
                 " / Manage Software Coordinators"
             </nav>
             <h1>"Manage Software Coordinators"</h1>
@@ -39,7 +40,7 @@ pub fn ManageCoordinatorsPage() -> impl IntoView {
                                 <tbody>
                                     {list.into_iter().map(|c| view! {
                                         <tr>
-                                            <td><a href=format!("/management/users/coordinators/{}", c.contract_number)>{c.contract_number.clone()}</a></td>
+                                            <td><a href=routes::contract(&c.contract_number)>{c.contract_number.clone()}</a></td>
                                             <td class="num">{thousands(c.serials as u64)}</td>
                                             <td class="num">{thousands(c.coordinators as u64)}</td>
                                         </tr>

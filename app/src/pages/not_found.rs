@@ -1,3 +1,4 @@
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -12,7 +13,7 @@ pub fn NotFoundPage() -> impl IntoView {
         <main class="page narrow">
             <h1>"Page not found"</h1>
             <p>"There is nothing at this address. It may have moved, or the link may be mistyped."</p>
-            <p><a href="/">"Go to the start page"</a></p>
+            <p><a href=routes::HOME>"Go to the start page"</a></p>
         </main>
     }
 }

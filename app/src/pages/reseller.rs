@@ -1,8 +1,7 @@
-use crate::api::{agent_contracts, change_manager, resolve_case, support_cases};
-use crate::components::{Console, ErrorBanner, OutcomeBanner};
+use crate::api::{agent_contracts, support_cases, ChangeManager, ResolveCase};
+use crate::components::{on_outcome, Console, ErrorBanner, OutcomeBanner};
 use crate::AppError;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 use shared::coordinators::CaseKind;
 use uuid::Uuid;
@@ -11,14 +10,14 @@ use uuid::Uuid;
 /// approve or decline the requests CMs send them.
 #[component]
 pub fn ResellerPage() -> impl IntoView {
-    let refresh = RwSignal::new(0u32);
-    let contracts = Resource::new(move || refresh.get(), |_| agent_contracts());
-    let cases = Resource::new(move || refresh.get(), |_| support_cases());
+    let resolve = ServerAction::<ResolveCase>::new();
+    let change_manager = ServerAction::<ChangeManager>::new();
+    let changes = move || (resolve.version().get(), change_manager.version().get());
+    let contracts = Resource::new(changes, |_| agent_contracts());
+    let cases = Resource::new(changes, |_| support_cases());
     let outcome: RwSignal<Option<Result<String, AppError>>> = RwSignal::new(None);
-    let finish = move |result: Result<String, AppError>| {
-        outcome.set(Some(result));
-        refresh.update(|n| *n += 1);
-    };
+    on_outcome(resolve, move |result| outcome.set(Some(result)));
+    on_outcome(change_manager, move |result| outcome.set(Some(result)));
     view! {
         <Title text="Contracts you serve"/>
         <Console>
@@ -39,9 +38,9 @@ pub fn ResellerPage() -> impl IntoView {
                                         view! {
                                             <ul class="cases">
                                                 {open.into_iter().map(|c| {
-                                                    let id = c.id;
-                                                    let approve = move |_| spawn_local(async move { finish(resolve_case(id, true).await) });
-                                                    let decline = move |_| spawn_local(async move { finish(resolve_case(id, false).await) });
+                                                    let case_id = c.id;
+                                                    let approve = move |_| { resolve.dispatch(ResolveCase { case_id, approve: true }); };
+                                                    let decline = move |_| { resolve.dispatch(ResolveCase { case_id, approve: false }); };
                                                     view! {
                                                         <li>
                                                             <p><strong>{c.subject.clone()}</strong></p>
@@ -78,14 +77,14 @@ pub fn ResellerPage() -> impl IntoView {
                                 <tbody>
                                     {list.into_iter().map(|c| {
                                         let chosen = RwSignal::new(String::new());
-                                        let contract = c.contract_id;
+                                        let contract_id = c.contract_id;
                                         let number = c.contract_number.clone();
                                         let change = move |_| {
                                             let Ok(person) = Uuid::parse_str(&chosen.get_untracked()) else {
                                                 outcome.set(Some(Err(AppError::invalid("Contract Manager", "must be chosen from the list"))));
                                                 return;
                                             };
-                                            spawn_local(async move { finish(change_manager(contract, person).await) });
+                                            change_manager.dispatch(ChangeManager { contract_id, person });
                                         };
                                         view! {
                                             <tr>

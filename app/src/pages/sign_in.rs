@@ -1,8 +1,9 @@
+use crate::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-/// A plain HTML form posted to `/login`: it works without JavaScript, and the server answers with a
+/// A plain HTML form posted to `/auth/login`: it works without JavaScript, and the server answers with a
 /// redirect, so the browser's back button and password managers behave as on any sign-in page.
 #[component]
 pub fn SignInPage() -> impl IntoView {
@@ -30,7 +31,7 @@ pub fn SignInPage() -> impl IntoView {
             <h1>"Sign in to Seatkeeper"</h1>
             {move || notice().map(|n| view! { <p class="banner banner-info" role="status">{n}</p> })}
             {move || message().map(|m| view! { <p class="banner banner-error" role="alert">{m}</p> })}
-            <form method="post" action="/auth/login" class="form">
+            <form method="post" action=routes::AUTH_SIGN_IN class="form">
                 <label for="email">"Email"</label>
                 <input id="email" name="email" type="email" autocomplete="username" required value=email/>
                 <label for="password">"Password"</label>

@@ -1,16 +1,15 @@
-use crate::api::{open_case, support_cases};
-use crate::components::{Console, ErrorBanner, OutcomeBanner};
+use crate::api::{support_cases, OpenCase};
+use crate::components::{on_outcome, Console, ErrorBanner, OutcomeBanner};
 use crate::AppError;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 use shared::FieldErrors;
 
 /// Support cases (R6): the company's people see their company's cases and open new ones.
 #[component]
 pub fn SupportPage() -> impl IntoView {
-    let refresh = RwSignal::new(0u32);
-    let cases = Resource::new(move || refresh.get(), |_| support_cases());
+    let open = ServerAction::<OpenCase>::new();
+    let cases = Resource::new(move || open.version().get(), |_| support_cases());
     let subject = RwSignal::new(String::new());
     let body = RwSignal::new(String::new());
     let errors = RwSignal::new(FieldErrors::default());
@@ -21,19 +20,17 @@ pub fn SupportPage() -> impl IntoView {
             return;
         }
         errors.set(FieldErrors::default());
-        spawn_local(async move {
-            match open_case(subject.get_untracked(), body.get_untracked()).await {
-                Ok(_) => {
-                    outcome.set(Some(Ok("Your case was opened.".into())));
-                    subject.set(String::new());
-                    body.set(String::new());
-                    refresh.update(|n| *n += 1);
-                }
-                Err(AppError::Invalid(e)) => errors.set(e),
-                Err(error) => outcome.set(Some(Err(error))),
-            }
-        });
+        open.dispatch(OpenCase { subject: subject.get_untracked(), body: body.get_untracked() });
     };
+    on_outcome(open, move |result| match result {
+        Ok(_) => {
+            outcome.set(Some(Ok("Your case was opened.".into())));
+            subject.set(String::new());
+            body.set(String::new());
+        }
+        Err(AppError::Invalid(e)) => errors.set(e),
+        Err(error) => outcome.set(Some(Err(error))),
+    });
     view! {
         <Title text="Support"/>
         <Console>
