@@ -222,7 +222,7 @@ pub async fn remove_from_all(pool: &PgPool, manager: &ContractManager, people: &
     let reverted: Vec<Reverted> = sqlx::query_as(
         "with old as (
              select id, coordinator_id from serial_numbers
-              where company_id = $1 and coordinator_id = any($2) order by id for update
+              where company_id = $1 and coordinator_id = any($2) order by id for no key update
          )
          update serial_numbers s set coordinator_id = null, version = s.version + 1, updated_at = now()
            from old where s.company_id = $1 and s.id = old.id

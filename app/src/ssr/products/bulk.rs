@@ -47,7 +47,7 @@ async fn lock_selection(tx: &mut Transaction<'_, Postgres>, manager: &ContractMa
                    from serial_numbers s join unnest($3::uuid[], $4::int8[]) as v(id, version) on v.id = s.id
                   where s.company_id = $1 and s.contract_id = $2
                   order by s.id
-                  for update of s",
+                  for no key update of s",
             )
             .bind(contract.company_id)
             .bind(contract.id)
@@ -69,7 +69,7 @@ async fn lock_selection(tx: &mut Transaction<'_, Postgres>, manager: &ContractMa
             qb.push_bind(*as_of_micros as f64 / 1_000_000.0).push(") as stale");
             qb.push(FROM);
             push_filter(&mut qb, contract, filter);
-            qb.push(" order by s.id for update of s");
+            qb.push(" order by s.id for no key update of s");
             let found: Vec<Locked> = qb.build_query_as().fetch_all(&mut **tx).await?;
             refuse_stale(&found)?;
             if found.len() as u64 != *expected {

@@ -37,7 +37,7 @@ pub async fn undo(pool: &PgPool, manager: &ContractManager, change_id: Uuid) -> 
            join serial_numbers s on s.company_id = a.company_id and s.id = a.entity_id
           where a.company_id = $1 and a.change_id = $2 and s.contract_id = $3 and a.action <> $4
           order by s.id
-          for update of s",
+          for no key update of s",
     )
     .bind(contract.company_id)
     .bind(change_id)
