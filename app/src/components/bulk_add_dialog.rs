@@ -1,4 +1,4 @@
-use super::{on_outcome, ErrorBanner, Modal};
+use super::{done_or_shown, ErrorBanner, Modal};
 use crate::api::{preview_bulk_add, BulkAddPeople};
 use crate::format::thousands;
 use crate::AppError;
@@ -13,13 +13,7 @@ pub fn BulkAddDialog(bulk_add: ServerAction<BulkAddPeople>, on_done: Callback<St
     let preview: RwSignal<Option<BulkAddPreview>> = RwSignal::new(None);
     let problem: RwSignal<Option<AppError>> = RwSignal::new(None);
     let busy = RwSignal::new(false);
-    on_outcome(bulk_add, move |outcome| {
-        match outcome {
-            Ok(message) => on_done.run(message),
-            Err(error) => problem.set(Some(error)),
-        }
-        busy.set(false);
-    });
+    done_or_shown(bulk_add, on_done, problem);
     let show = move || {
         busy.set(true);
         problem.set(None);
@@ -32,9 +26,9 @@ pub fn BulkAddDialog(bulk_add: ServerAction<BulkAddPeople>, on_done: Callback<St
         });
     };
     let confirm = move || {
-        busy.set(true);
         bulk_add.dispatch(BulkAddPeople { text: text.get_untracked() });
     };
+    let adding = bulk_add.pending();
     view! {
         <Modal id="bulk" title="Bulk Add" wide=true on_close>
             {move || problem.get().map(|error| view! { <ErrorBanner error/> })}
@@ -60,7 +54,7 @@ pub fn BulkAddDialog(bulk_add: ServerAction<BulkAddPeople>, on_done: Callback<St
                         </tbody>
                     </table>
                     <div class="dialog-buttons">
-                        <button type="button" class="primary" disabled=move || busy.get() || to_add == 0 on:click=move |_| confirm()>
+                        <button type="button" class="primary" disabled=move || adding.get() || to_add == 0 on:click=move |_| confirm()>
                             {format!("Add {} {}", thousands(to_add), if to_add == 1 { "person" } else { "people" })}
                         </button>
                         <button type="button" on:click=move |_| preview.set(None)>"Back"</button>

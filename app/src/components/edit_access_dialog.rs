@@ -1,4 +1,4 @@
-use super::{focus_when_shown, on_outcome, ErrorBanner, Modal};
+use super::{done_or_shown, focus_when_shown, ErrorBanner, Modal};
 use crate::api::{person_access, SaveAccess};
 use crate::format::thousands;
 use crate::AppError;
@@ -17,10 +17,7 @@ pub fn EditAccessDialog(person: Uuid, save: ServerAction<SaveAccess>, on_done: C
     // Once the services are listed, the keyboard is on the Assign box: Space takes them all.
     let assign_box = NodeRef::<leptos::html::Input>::new();
     focus_when_shown(assign_box);
-    on_outcome(save, move |outcome| match outcome {
-        Ok(message) => on_done.run(message),
-        Err(error) => problem.set(Some(error)),
-    });
+    done_or_shown(save, on_done, problem);
     let submit = move || {
         save.dispatch(SaveAccess { person, services: chosen.get_untracked().into_iter().collect() });
     };

@@ -29,7 +29,7 @@ pub use expiring_invitations::ExpiringInvitations;
 pub use focus::focus_when_shown;
 pub use manager_change_request::ManagerChangeRequest;
 pub use modal::Modal;
-pub use outcome::on_outcome;
+pub use outcome::{done_or_shown, on_outcome};
 pub use pager::{page_count, Pager};
 pub use products_tab::ProductsTab;
 pub use remove_from_all_dialog::RemoveFromAllDialog;

@@ -20,3 +20,17 @@ where
         false,
     );
 }
+
+/// How a dialog's action usually ends: the dialog is done with the answer (whoever opened it closes
+/// it and says what happened), or the refusal is shown in the dialog, which stays open.
+pub fn done_or_shown<S>(action: ServerAction<S>, on_done: Callback<S::Output>, problem: RwSignal<Option<S::Error>>)
+where
+    S: ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+    S::Error: Clone + Send + Sync + 'static,
+{
+    on_outcome(action, move |outcome| match outcome {
+        Ok(answer) => on_done.run(answer),
+        Err(error) => problem.set(Some(error)),
+    });
+}

@@ -1,4 +1,4 @@
-use super::{on_outcome, ErrorBanner, Modal};
+use super::{done_or_shown, ErrorBanner, Modal};
 use crate::api::{preview_removal, RemoveFromAll};
 use crate::format::thousands;
 use crate::AppError;
@@ -21,16 +21,9 @@ pub fn RemoveFromAllDialog(
     let people = StoredValue::new(people);
     let impact = Resource::new(|| (), move |_| preview_removal(number.get_value(), people.get_value()));
     let problem: RwSignal<Option<AppError>> = RwSignal::new(None);
-    let busy = RwSignal::new(false);
-    on_outcome(remove, move |outcome| {
-        match outcome {
-            Ok(message) => on_done.run(message),
-            Err(error) => problem.set(Some(error)),
-        }
-        busy.set(false);
-    });
+    done_or_shown(remove, on_done, problem);
+    let removing = remove.pending();
     let confirm = move || {
-        busy.set(true);
         remove.dispatch(RemoveFromAll { contract_number: number.get_value(), people: people.get_value() });
     };
     let describe = |i: &RemovalImpact| {
@@ -62,7 +55,7 @@ pub fn RemoveFromAllDialog(
                 })}
             </Suspense>
             <div class="dialog-buttons">
-                <button type="button" class="danger" disabled=move || busy.get() on:click=move |_| confirm()>"Remove From All"</button>
+                <button type="button" class="danger" disabled=move || removing.get() on:click=move |_| confirm()>"Remove From All"</button>
                 <button type="button" autofocus on:click=move |_| on_close.run(())>"Cancel"</button>
             </div>
         </Modal>

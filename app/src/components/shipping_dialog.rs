@@ -22,16 +22,13 @@ pub fn ShippingDialog(
     let form = RwSignal::new(start);
     let errors = RwSignal::new(FieldErrors::default());
     let problem: RwSignal<Option<String>> = RwSignal::new(None);
-    let busy = RwSignal::new(false);
+    let saving = save.pending();
     let coordinators = |n: u64| if n == 1 { "coordinator" } else { "coordinators" };
 
-    on_outcome(save, move |outcome| {
-        match outcome {
-            Ok(n) => on_done.run(format!("Shipping location saved for {n} {}.", coordinators(n))),
-            Err(AppError::Invalid(e)) => errors.set(e),
-            Err(other) => problem.set(Some(other.to_string())),
-        }
-        busy.set(false);
+    on_outcome(save, move |outcome| match outcome {
+        Ok(n) => on_done.run(format!("Shipping location saved for {n} {}.", coordinators(n))),
+        Err(AppError::Invalid(e)) => errors.set(e),
+        Err(other) => problem.set(Some(other.to_string())),
     });
     let submit = move || {
         let location = form.get_untracked();
@@ -40,7 +37,6 @@ pub fn ShippingDialog(
             return;
         }
         errors.set(FieldErrors::default());
-        busy.set(true);
         save.dispatch(SaveShipping { contract_number: number.get_value(), people: people.get_value(), location });
     };
 
@@ -76,7 +72,7 @@ pub fn ShippingDialog(
             </div>
             {field("Phone", "ship-phone", |f| f.phone.clone(), |f, v| f.phone = v)}
             <div class="dialog-buttons">
-                <button type="button" class="primary" disabled=move || busy.get() on:click=move |_| submit()>"Save"</button>
+                <button type="button" class="primary" disabled=move || saving.get() on:click=move |_| submit()>"Save"</button>
                 <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
             </div>
         </Modal>
