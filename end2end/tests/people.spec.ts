@@ -127,6 +127,8 @@ test("Edit Access assigns every service with the Assign box; removal waits until
   await dialog.getByRole("button", { name: "Save" }).click();
   await expect(page.getByRole("status")).toContainText("6 added, 0 removed.");
   await expect(row.getByRole("cell").nth(4)).toHaveText("6");
+  // The list was drawn anew with the saved numbers; the keyboard is back on the button that opened the dialog.
+  await expect(row.getByRole("button", { name: "Edit Access" })).toBeFocused();
   await expect(row.getByRole("button", { name: `Remove ${email}` })).toHaveCount(0);
 
   await row.getByRole("button", { name: "Edit Access" }).click();
@@ -205,6 +207,7 @@ test("from the keyboard: Add opens on Email, Tab and Enter save; a removal asks 
   await page.keyboard.press("Enter");
   await expect(page.getByRole("status")).toHaveText("Kay Board was added and invited.");
   await expect(dialog).toBeHidden();
+  await expect(add).toBeFocused();
 
   await openUsers(page, email);
   await page.getByRole("button", { name: `Remove ${email}` }).click();

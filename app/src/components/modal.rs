@@ -11,8 +11,7 @@ const FIRST_CONTROLS: [&str; 2] = ["[autofocus]", "input:not([disabled]), select
 /// of something that cannot be undone) labelled by its title, Escape closes it, the keyboard moves
 /// into it when it opens and goes back to the control that opened it when it closes.
 ///
-/// The opener is found again by its id when it has one: a list drawn anew after a save has a new
-/// button of the same id. A dialog that wants the keyboard on a control of its choosing, or on one
+/// The opener is found again by its id when it has one, in case what opened it was drawn anew. A dialog that wants the keyboard on a control of its choosing, or on one
 /// that appears after it opened, uses `focus_when_shown`.
 #[component]
 pub fn Modal(
