@@ -7,12 +7,3 @@ use leptos::prelude::*;
 pub fn ErrorBanner(error: AppError) -> impl IntoView {
     view! { <div class="banner banner-error" role="alert">{error.to_string()}</div> }
 }
-
-/// The outcome of an action: what was done (a status), or why it was not (an alert).
-#[component]
-pub fn OutcomeBanner(outcome: Result<String, AppError>) -> impl IntoView {
-    match outcome {
-        Ok(text) => view! { <p class="banner banner-ok" role="status">{text}</p> }.into_any(),
-        Err(error) => view! { <ErrorBanner error/> }.into_any(),
-    }
-}
