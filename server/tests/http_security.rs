@@ -305,7 +305,7 @@ async fn every_answer_carries_the_security_headers_and_pages_a_nonce_policy(pool
     for reply in [&page, &api, &refused, &sign_in_page] {
         assert_eq!(reply.headers.get("x-frame-options").map(|v| v.to_str().unwrap()), Some("DENY"));
         assert_eq!(reply.headers.get("x-content-type-options").map(|v| v.to_str().unwrap()), Some("nosniff"));
-        assert_eq!(reply.headers.get("referrer-policy").map(|v| v.to_str().unwrap()), Some("no-referrer"));
+        assert_eq!(reply.headers.get("referrer-policy").map(|v| v.to_str().unwrap()), Some("same-origin"));
         assert!(reply.headers.get("content-security-policy").is_some());
         assert!(reply.headers.get("strict-transport-security").is_none(), "no HSTS over plain HTTP");
     }

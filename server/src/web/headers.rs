@@ -21,7 +21,9 @@ pub async fn secure(State(cookie_secure): State<bool>, request: Request, next: N
     set(header::X_FRAME_OPTIONS, "DENY");
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     // Invitation links carry their token in the path: no other site learns it from a Referer.
-    set(header::REFERRER_POLICY, "no-referrer");
+    // Not `no-referrer`: with it browsers send `Origin: null` on the console's own form posts, and
+    // the same-origin check (rightly) refuses those, so nobody could sign in.
+    set(header::REFERRER_POLICY, "same-origin");
     if cookie_secure {
         set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains");
     }
