@@ -3,7 +3,7 @@
 
 pub use crate::state::AppState;
 use crate::web;
-use app::{shell, App};
+use app::{routes, shell, App};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{Request, StatusCode};
@@ -42,10 +42,10 @@ pub fn build_router(state: AppState) -> Router {
     let pool = state.pool.clone();
     let options = state.leptos_options.clone();
     Router::new()
-        .route("/auth/login", post(web::login::sign_in))
-        .route("/auth/logout", post(web::login::sign_out))
-        .route("/auth/accept", post(web::login::accept_invitation))
-        .route("/export/people", axum::routing::get(web::export::people_csv))
+        .route(routes::AUTH_SIGN_IN, post(web::login::sign_in))
+        .route(routes::AUTH_SIGN_OUT, post(web::login::sign_out))
+        .route(routes::AUTH_ACCEPT_INVITATION, post(web::login::accept_invitation))
+        .route(routes::EXPORT_PEOPLE, axum::routing::get(web::export::people_csv))
         .route("/api/{*fn_name}", post(server_fn_handler))
         .leptos_routes_with_context(&state, routes, move || provide_context(pool.clone()), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -453,7 +453,12 @@ async fn while_postgresql_is_down_every_request_gets_a_quick_503_saying_so_and_t
         unexpected.len(),
     );
     assert!(alive, "the server process died; its log:\n{}", server.log_tail(40));
-    assert!(no_answer.is_empty(), "every request gets an HTTP answer, never a hang or a dropped connection: {:?}", &no_answer[..no_answer.len().min(5)]);
+    assert!(
+        no_answer.is_empty(),
+        "every request gets an HTTP answer, never a hang or a dropped connection: {:?}\nthe server's log:\n{}",
+        &no_answer[..no_answer.len().min(5)],
+        server.log_tail(40)
+    );
     assert!(unexpected.is_empty(), "only 200 or 503, never a 500: {:?}", &unexpected[..unexpected.len().min(5)]);
     assert!(down.len() >= 20, "the load kept going while PostgreSQL was down: {} answers", down.len());
     assert!(down_wrong.is_empty(), "while down, every answer is 503 saying the database is unavailable: {:?}", &down_wrong[..down_wrong.len().min(5)]);

@@ -21,6 +21,9 @@ impl PersonStatus {
     }
 }
 
+/// People on one page of the users list.
+pub const PAGE_SIZE: u64 = 50;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonRow {
     pub id: Uuid,

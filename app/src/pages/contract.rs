@@ -12,7 +12,9 @@ pub fn ContractPage() -> impl IntoView {
     let number = Memo::new(move |_| params.read().get("number").unwrap_or_default());
     let on_coordinators = Memo::new(move |_| query.read().get("tab").as_deref() == Some("coordinators"));
     view! {
-        <Title text=move || format!("Contract {}", number.get())/>
+        // The head is written after the body: by then a page that failed (the database went away
+        // mid-render, rendered in SsrMode::Async) may have disposed of `number`.
+        <Title text=move || number.try_get().map(|n| format!("Contract {n}")).unwrap_or_default()/>
         <Console>
             <nav aria-label="Breadcrumb" class="crumbs">
                 <a href=routes::MANAGE_USERS>"Manage Users"</a>

@@ -14,7 +14,7 @@ use shared::people::{PeopleFilter, PersonStatus, Privilege, Role, RoleFilter};
 use uuid::Uuid;
 
 /// People on a page of the list (the store's page size).
-const PAGE_SIZE: u64 = 50;
+use shared::people::PAGE_SIZE;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Dialog {

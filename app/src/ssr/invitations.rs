@@ -25,10 +25,10 @@ fn public_url() -> String {
 pub fn invitation_body(first_name: &str, inviter: &str) -> String {
     format!(
         "Hello {first_name},\n\n{inviter} invited you to Seatkeeper, where your company manages its software subscriptions.\n\n\
-         Accept the invitation and choose a password here:\n{}/invitations/{}\n\n\
+         Accept the invitation and choose a password here:\n{}{}\n\n\
          The link works once and expires in {VALID_DAYS} days.\n",
         public_url(),
-        super::outbox::SECRET
+        crate::routes::invitation(super::outbox::SECRET)
     )
 }
 

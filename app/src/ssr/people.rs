@@ -15,7 +15,7 @@ use sqlx::{Arguments, PgPool};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-pub const PAGE_SIZE: i64 = 50;
+const PAGE_SIZE: i64 = shared::people::PAGE_SIZE as i64;
 
 /// A person as the users list reads them.
 #[derive(sqlx::FromRow)]

@@ -5,6 +5,7 @@ use super::cookies;
 use crate::state::AppState;
 use app::ssr::auth::{create_session, end_session, verify_credentials, SESSION_COOKIE};
 use super::throttle;
+use app::routes::{self, HOME, RESELLER, SIGN_IN};
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -47,7 +48,7 @@ fn back_to_sign_in(error: &str, email: &str) -> Response {
             _ => format!("%{b:02X}"),
         })
         .collect();
-    Redirect::to(&format!("/login?error={error}&email={email}")).into_response()
+    Redirect::to(&format!("{SIGN_IN}?error={error}&email={email}")).into_response()
 }
 
 pub async fn sign_in(State(state): State<AppState>, request: Request) -> Response {
@@ -91,7 +92,7 @@ pub async fn sign_in(State(state): State<AppState>, request: Request) -> Respons
     match create_session(&state.pool, principal).await {
         Ok(token) => {
             // A reseller agent's work starts on the contracts they serve.
-            let home = if matches!(principal, shared::Principal::ResellerAgent { .. }) { "/reseller" } else { "/" };
+            let home = if matches!(principal, shared::Principal::ResellerAgent { .. }) { RESELLER } else { HOME };
             let mut response = Redirect::to(home).into_response();
             let cookie = cookies::session(&token, state.cookie_secure, state.sessions.absolute.as_secs());
             response.headers_mut().insert(header::SET_COOKIE, cookie);
@@ -110,7 +111,7 @@ pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Resp
             let _ = app::ssr::internal(error);
         }
     }
-    let mut response = Redirect::to("/login?notice=signed-out").into_response();
+    let mut response = Redirect::to(&format!("{SIGN_IN}?notice=signed-out")).into_response();
     response.headers_mut().insert(header::SET_COOKIE, cookies::cleared(state.cookie_secure));
     response
 }
@@ -129,7 +130,7 @@ pub struct AcceptForm {
 /// like sign-in, so it works without JavaScript.
 pub async fn accept_invitation(State(state): State<AppState>, Form(form): Form<AcceptForm>) -> Response {
     let token: String = form.token.chars().filter(char::is_ascii_hexdigit).collect();
-    let back = |error: &str| Redirect::to(&format!("/invitations/{token}?error={error}")).into_response();
+    let back = |error: &str| Redirect::to(&format!("{}?error={error}", routes::invitation(&token))).into_response();
     if form.password != form.confirm {
         return back("mismatch");
     }
@@ -141,14 +142,14 @@ pub async fn accept_invitation(State(state): State<AppState>, Form(form): Form<A
     };
     match create_session(&state.pool, principal).await {
         Ok(session) => {
-            let mut response = Redirect::to("/").into_response();
+            let mut response = Redirect::to(HOME).into_response();
             let cookie = cookies::session(&session, state.cookie_secure, state.sessions.absolute.as_secs());
             response.headers_mut().insert(header::SET_COOKIE, cookie);
             response
         }
         Err(error) => {
             let _ = app::ssr::internal(error);
-            Redirect::to("/login").into_response()
+            Redirect::to(SIGN_IN).into_response()
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Resolves the session cookie into the caller (`Actor`) for every request that is not a static
 //! file, and sends anonymous visitors of a page to the sign-in page.
 
+use app::routes::{HOME, INVITATION_PREFIX, SIGN_IN};
 use super::cookies;
 use crate::state::AppState;
 use app::ssr::auth::{resolve_session, SESSION_COOKIE};
@@ -41,16 +42,16 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
     };
     match actor {
         Some(actor) => {
-            if is_page && path == "/login" {
-                return Redirect::to("/").into_response();
+            if is_page && path == SIGN_IN {
+                return Redirect::to(HOME).into_response();
             }
             request.extensions_mut().insert(actor);
             noting_outages(&state, next.run(request).await).await
         }
         // The sign-in page and invitation links are for people who are not signed in yet.
-        None if is_page && path != "/login" && !path.starts_with("/invitations/") => {
-            let target = if token.is_some() { "/login?notice=expired" } else { "/login" };
-            let mut response = Redirect::to(target).into_response();
+        None if is_page && path != SIGN_IN && !path.starts_with(INVITATION_PREFIX) => {
+            let target = if token.is_some() { format!("{SIGN_IN}?notice=expired") } else { SIGN_IN.to_string() };
+            let mut response = Redirect::to(&target).into_response();
             if token.is_some() {
                 response.headers_mut().insert(header::SET_COOKIE, cookies::cleared(state.cookie_secure));
             }
