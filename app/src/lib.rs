@@ -21,8 +21,6 @@ use leptos_router::{
 pub use error::AppError;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -38,21 +36,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
-    }
-}
-
-/// The page's Content-Security-Policy (issue 9, finding 4): scripts only from the console itself or
-/// inline with this response's nonce (the hydration script), WebAssembly compiled from them, no
-/// frames, no plugins, forms only to ourselves.
-#[cfg(feature = "ssr")]
-fn content_security_policy() {
-    let (Some(nonce), Some(response)) = (use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else { return };
-    let policy = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
-         connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    );
-    if let Ok(value) = http::HeaderValue::from_str(&policy) {
-        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

@@ -47,8 +47,16 @@ pub fn build_router(state: AppState) -> Router {
         .route(routes::AUTH_ACCEPT_INVITATION, post(web::login::accept_invitation))
         .route(routes::EXPORT_PEOPLE, axum::routing::get(web::export::people_csv))
         .route("/api/{*fn_name}", post(server_fn_handler))
-        .leptos_routes_with_context(&state, routes, move || provide_context(pool.clone()), move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || {
+                provide_context(pool.clone());
+                web::headers::provide_page_nonce();
+            },
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(web::headers::provide_page_nonce, shell))
         .layer(middleware::from_fn(errors_keep_their_status))
         .layer(middleware::from_fn_with_state(state.clone(), web::session::resolve))
         // A cross-site request is refused before anything else looks at it.
