@@ -45,56 +45,32 @@ pub async fn managed_contracts() -> Result<Vec<ContractSummary>, AppError> {
 /// One page of a contract's serial numbers, filtered and sorted on the server.
 #[server(prefix = "/api", endpoint = "serials/page", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn serials_page(query: ProductsQuery) -> Result<ProductsPage, AppError> {
-    use crate::ssr::{as_contract_viewer, products, respond};
-    respond(async {
-        let (pool, view) = as_contract_viewer(&query.contract_number).await?;
-        products::products_page(&pool, &view, &query).await
-    }
-    .await)
+    let number = query.contract_number.clone();
+    crate::ssr::for_contract_viewer(&number, |pool, view| async move { crate::ssr::products::products_page(&pool, &view, &query).await }).await
 }
 
 /// What a bulk action would change, before it is applied.
 #[server(prefix = "/api", endpoint = "serials/preview", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn preview_bulk(contract_number: String, selection: Selection, action: BulkAction) -> Result<Preview, AppError> {
-    use crate::ssr::{as_contract_manager, products, respond};
-    respond(async {
-        let (pool, manager) = as_contract_manager(&contract_number).await?;
-        products::preview(&pool, &manager, &selection, &action).await
-    }
-    .await)
+    crate::ssr::for_contract_manager(&contract_number, |pool, manager| async move { crate::ssr::products::preview(&pool, &manager, &selection, &action).await }).await
 }
 
 /// Rename Group, Assign or Unassign every selected serial: one call, one transaction (R8).
 #[server(prefix = "/api", endpoint = "serials/apply", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn apply_bulk(contract_number: String, selection: Selection, action: BulkAction) -> Result<BulkOutcome, AppError> {
-    use crate::ssr::{as_contract_manager, products, respond};
-    respond(async {
-        let (pool, manager) = as_contract_manager(&contract_number).await?;
-        products::apply(&pool, &manager, &selection, &action).await
-    }
-    .await)
+    crate::ssr::for_contract_manager(&contract_number, |pool, manager| async move { crate::ssr::products::apply(&pool, &manager, &selection, &action).await }).await
 }
 
 /// Reverses one bulk change while nothing has touched its serials since.
 #[server(prefix = "/api", endpoint = "serials/undo", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn undo_bulk(contract_number: String, change_id: uuid::Uuid) -> Result<BulkOutcome, AppError> {
-    use crate::ssr::{as_contract_manager, products, respond};
-    respond(async {
-        let (pool, manager) = as_contract_manager(&contract_number).await?;
-        products::undo(&pool, &manager, change_id).await
-    }
-    .await)
+    crate::ssr::for_contract_manager(&contract_number, |pool, manager| async move { crate::ssr::products::undo(&pool, &manager, change_id).await }).await
 }
 
 /// People of the company matching the text, for the Assign box.
 #[server(prefix = "/api", endpoint = "people/search", input = crate::api::codec::Json, output = crate::api::codec::Json)]
 pub async fn search_people(contract_number: String, text: String) -> Result<Vec<PersonOption>, AppError> {
-    use crate::ssr::{as_contract_manager, products, respond};
-    respond(async {
-        let (pool, manager) = as_contract_manager(&contract_number).await?;
-        products::search_people(&pool, &manager, &text).await
-    }
-    .await)
+    crate::ssr::for_contract_manager(&contract_number, |pool, manager| async move { crate::ssr::products::search_people(&pool, &manager, &text).await }).await
 }
 
 pub mod codec;

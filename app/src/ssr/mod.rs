@@ -70,6 +70,47 @@ pub fn as_member() -> Result<(PgPool, authz::Member), AppError> {
     Ok((pool()?, authz::member(&require_actor()?)?))
 }
 
+/// A server function's body run as a user manager (R14): the caller is authorised first, and a
+/// refusal keeps its HTTP status. The body gets the pool and the capability.
+pub async fn for_user_manager<T, Fut>(body: impl FnOnce(PgPool, authz::UserManager) -> Fut) -> Result<T, AppError>
+where
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    respond(async { as_user_manager().await.map(|(pool, manager)| body(pool, manager))?.await }.await)
+}
+
+/// A server function's body run as the CM of the contract (R2).
+pub async fn for_contract_manager<T, Fut>(contract_number: &str, body: impl FnOnce(PgPool, authz::ContractManager) -> Fut) -> Result<T, AppError>
+where
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    respond(async { as_contract_manager(contract_number).await.map(|(pool, manager)| body(pool, manager))?.await }.await)
+}
+
+/// A server function's body run as a reader of the contract (R25).
+pub async fn for_contract_viewer<T, Fut>(contract_number: &str, body: impl FnOnce(PgPool, authz::ContractView) -> Fut) -> Result<T, AppError>
+where
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    respond(async { as_contract_viewer(contract_number).await.map(|(pool, view)| body(pool, view))?.await }.await)
+}
+
+/// A server function's body run as a reseller agent (R7).
+pub async fn for_agent<T, Fut>(body: impl FnOnce(PgPool, authz::Agent) -> Fut) -> Result<T, AppError>
+where
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    respond(async { as_agent().map(|(pool, agent)| body(pool, agent))?.await }.await)
+}
+
+/// A server function's body run as a person of a company.
+pub async fn for_member<T, Fut>(body: impl FnOnce(PgPool, authz::Member) -> Fut) -> Result<T, AppError>
+where
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    respond(async { as_member().map(|(pool, member)| body(pool, member))?.await }.await)
+}
+
 /// Gives a refusal its HTTP status (401, 403, 404, 409, 422) instead of leptos' default 500.
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(error) = &result {
