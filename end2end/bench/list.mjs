@@ -1,0 +1,217 @@
+// Targets 2 and 5 of issue 11: the Products list of the 100,000-serial contract under wrk through
+// real HTTP (signed-in session, the release server that scripts/bench started), next to pgbench
+// running the SQL one such page request runs, with the same concurrency; and the server's memory
+// (VmHWM, and VmRSS sampled) during and after that load. Prints Markdown; progress on stderr.
+//
+// The page's SQL is captured, never written here: one GET of the same view on the capture server
+// (whose connections log every statement), read back from PostgreSQL's log with literal values
+// (capture.mjs), and written to a pgbench script.
+//
+// Settings (environment): BENCH_BASE, BENCH_CAPTURE_BASE, BENCH_DATABASE_URL, BENCH_PG_LOG,
+// BENCH_SERVER_PID (the timed server, for its memory), BENCH_SECONDS (20), BENCH_CONNECTIONS (16),
+// BENCH_SQL_DIR (keeps the pgbench scripts and their per-transaction logs).
+
+import { execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { request, signIn } from "./http.mjs";
+import { capturedStatements, capturePids, logOffset, psqlRows, settle } from "./capture.mjs";
+
+const env = (k, d) => process.env[k] ?? d;
+const BASE = env("BENCH_BASE");
+const CAPTURE = env("BENCH_CAPTURE_BASE", "");
+const DB = env("BENCH_DATABASE_URL");
+const LOG = env("BENCH_PG_LOG", "");
+const PID = env("BENCH_SERVER_PID", "");
+const SECONDS = Number(env("BENCH_SECONDS", 20));
+const CONNECTIONS = Number(env("BENCH_CONNECTIONS", 16));
+const SQL_DIR = env("BENCH_SQL_DIR", "") || fs.mkdtempSync(path.join(os.tmpdir(), "sk-bench-"));
+const CONTRACT = "110000001";
+const RPS_TARGET = 1000;
+const P99_TARGET = 50;
+const MEMORY_TARGET_MB = 150;
+
+const say = (...a) => console.error("list:", ...a);
+const met = (ok) => (ok === null ? "n/a" : ok ? "yes" : "**no**");
+
+/** VmHWM and VmRSS of the server in MB, from /proc. */
+function memory() {
+  if (!PID) return null;
+  const status = fs.readFileSync(`/proc/${PID}/status`, "utf8");
+  const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+  return { hwm: kb("VmHWM") / 1024, rss: kb("VmRSS") / 1024 };
+}
+
+/** wrk's duration text ("812.00us", "3.21ms", "1.02s") in ms. */
+function wrkMs(text) {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(text);
+  if (!m) return NaN;
+  return Number(m[1]) * { us: 0.001, ms: 1, s: 1000, m: 60000 }[m[2]];
+}
+
+/** One wrk run; resolves to { rps, p50, p99, errors, peakRss } while sampling the server's RSS. */
+function wrk(url, cookie, acceptEncoding) {
+  const args = ["-t2", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--timeout", "10s", "--latency", "-H", `Cookie: ${cookie}`];
+  if (acceptEncoding) args.push("-H", `Accept-Encoding: ${acceptEncoding}`);
+  args.push(url);
+  return new Promise((resolve, reject) => {
+    let peakRss = 0;
+    const sampler = setInterval(() => {
+      const m = memory();
+      if (m) peakRss = Math.max(peakRss, m.rss);
+    }, 100);
+    const child = spawn("wrk", args, { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearInterval(sampler);
+      if (code !== 0) return reject(new Error(`wrk exited ${code}: ${out}`));
+      const num = (re) => Number(re.exec(out)?.[1] ?? NaN);
+      const non2xx = num(/Non-2xx or 3xx responses: (\d+)/) || 0;
+      const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+      const errors = non2xx + (socket ? socket.slice(1).reduce((s, x) => s + Number(x), 0) : 0);
+      resolve({
+        rps: num(/Requests\/sec:\s+([\d.]+)/),
+        p50: wrkMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? ""),
+        p99: wrkMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? ""),
+        requests: num(/(\d+) requests in/),
+        errors,
+        peakRss,
+      });
+    });
+  });
+}
+
+/** pgbench running `statements` as one transaction script; tps and latency percentiles (ms). */
+function pgbench(name, statements) {
+  const script = path.join(SQL_DIR, `${name}.sql`);
+  fs.writeFileSync(script, statements.map((s) => s + ";\n").join(""));
+  const prefix = path.join(SQL_DIR, `${name}-pgbench-log`);
+  for (const f of fs.readdirSync(SQL_DIR)) if (f.startsWith(`${name}-pgbench-log`)) fs.rmSync(path.join(SQL_DIR, f));
+  const out = execFileSync(
+    "pgbench",
+    ["-n", "-c", String(CONNECTIONS), "-j", "2", "-T", String(SECONDS), "-f", script, "-l", `--log-prefix=${prefix}`, DB],
+    { encoding: "utf8", cwd: SQL_DIR, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const latencies = [];
+  for (const f of fs.readdirSync(SQL_DIR).filter((f) => f.startsWith(`${name}-pgbench-log`))) {
+    for (const line of fs.readFileSync(path.join(SQL_DIR, f), "utf8").split("\n")) {
+      const cols = line.split(" ");
+      if (cols.length >= 3) latencies.push(Number(cols[2]) / 1000);
+    }
+  }
+  latencies.sort((a, b) => a - b);
+  const at = (p) => latencies[Math.min(latencies.length - 1, Math.round((latencies.length - 1) * p))];
+  const failed = Number(/number of failed transactions: (\d+)/.exec(out)?.[1] ?? 0);
+  return { tps: Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(out)?.[1] ?? NaN), p50: at(0.5), p99: at(0.99), failed, statements: statements.length };
+}
+
+/** The SQL one GET of `pathAndQuery` runs, captured on the capture server. */
+async function capturePage(cookie, pathAndQuery) {
+  // Once first, so that what is captured is a warm request (prepared statements, pool).
+  await request(CAPTURE, "GET", pathAndQuery, { cookie });
+  await settle(LOG);
+  const offset = logOffset(LOG);
+  const reply = await request(CAPTURE, "GET", pathAndQuery, { cookie });
+  if (reply.status !== 200) throw new Error(`capture GET ${pathAndQuery}: ${reply.status}`);
+  await settle(LOG);
+  return capturedStatements(LOG, offset, capturePids(DB));
+}
+
+async function main() {
+  const cookie = await signIn(BASE, "cm@acme.example", "seatkeeper-demo");
+  const product = psqlRows(DB, "select id from products where name = 'Revit' and release = '2026'")[0];
+  if (!product) throw new Error("no product Revit 2026 in the bench database");
+  const contractPath = `/management/users/coordinators/${CONTRACT}`;
+  const views = [
+    { name: "heaviest", label: "Revit 2026, by coordinator descending, page 10", path: `${contractPath}?product=${product}&sort=coordinator&dir=desc&page=10` },
+    { name: "first-page", label: "plain first page", path: contractPath },
+  ];
+  for (const view of views) {
+    const reply = await request(BASE, "GET", view.path, { cookie });
+    if (reply.status !== 200 || !reply.body.includes("<table")) throw new Error(`GET ${view.path}: ${reply.status}, no table`);
+    for (let i = 0; i < 20; i++) await request(BASE, "GET", view.path, { cookie });
+  }
+  const before = memory();
+  const rows = [];
+  let peakDuring = 0;
+  for (const view of views) {
+    const sizes = {};
+    for (const encoding of ["", "gzip, br"]) {
+      const url = new URL(view.path, BASE).toString();
+      // Bytes of one answer as sent (compressed or not), and how.
+      const head = execFileSync("curl", ["-s", "-o", "/dev/null", "-w", "\nbytes=%{size_download}\n", "-H", `Cookie: ${cookie}`, ...(encoding ? ["-H", `Accept-Encoding: ${encoding}`] : []), "-D", "-", url], { encoding: "utf8" });
+      const contentEncoding = /^content-encoding:\s*(\S+)/im.exec(head)?.[1] ?? "none";
+      const bytes = Number(/^bytes=(\d+)$/m.exec(head)?.[1] ?? NaN);
+      sizes[encoding] = { contentEncoding, bytes };
+      say(`wrk ${view.name} ${encoding || "identity"} (${SECONDS} s, ${CONNECTIONS} connections)`);
+      const r = await wrk(url, cookie, encoding);
+      peakDuring = Math.max(peakDuring, r.peakRss);
+      say(`  ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors`);
+      rows.push({ view, encoding, ...r, ...sizes[encoding] });
+    }
+  }
+  const after = memory();
+
+  let pg = {};
+  let pgError = null;
+  if (CAPTURE && LOG) {
+    try {
+      const captureCookie = await signIn(CAPTURE, "cm@acme.example", "seatkeeper-demo");
+      for (const view of views) {
+        const statements = await capturePage(captureCookie, view.path);
+        say(`pgbench ${view.name}: ${statements.length} statements`);
+        pg[view.name] = pgbench(`list-${view.name}`, statements);
+        say(`  ${pg[view.name].tps} tps, p50 ${pg[view.name].p50} ms, p99 ${pg[view.name].p99} ms`);
+      }
+    } catch (e) {
+      pgError = String(e.message ?? e).split("\n")[0];
+      say(`pgbench failed: ${pgError}`);
+    }
+  } else {
+    pgError = "no capture server or PostgreSQL log (BENCH_CAPTURE_BASE, BENCH_PG_LOG)";
+  }
+
+  const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : "n/a");
+  const out = [];
+  out.push(`### Products list through HTTP: wrk, ${CONNECTIONS} connections, ${SECONDS} s, a signed-in session (100,000-serial contract)`);
+  out.push("");
+  out.push(`\`wrk -t2 -c${CONNECTIONS} -d${SECONDS}s --timeout 10s --latency -H "Cookie: sk_session=..." [-H "Accept-Encoding: gzip, br"] URL\` against the release`);
+  out.push(`server's Products page (server-side rendered HTML, as a browser's first request gets it); wrk and the server share the 2 cores.`);
+  out.push(`*pgbench* runs, as one transaction script, every statement the server ran for one such request (captured from PostgreSQL's log`);
+  out.push(`with its literal values), \`pgbench -n -c ${CONNECTIONS} -j 2 -T ${SECONDS}\`: the most the server could approach. Target: >= ${RPS_TARGET} requests/s with p99 < ${P99_TARGET} ms.`);
+  out.push("");
+  out.push(`| view | Accept-Encoding | answer | requests/s | p50 ms | p99 ms | met | pgbench tps (p50 / p99 ms) | server / pgbench |`);
+  out.push(`| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |`);
+  for (const r of rows) {
+    const p = pg[r.view.name];
+    const answer = `${(r.bytes / 1024).toFixed(1)} KB ${r.contentEncoding === "none" ? "" : r.contentEncoding}`.trim();
+    const ok = r.rps >= RPS_TARGET && r.p99 < P99_TARGET && r.errors === 0;
+    const pgText = p ? `${f1(p.tps)} (${f1(p.p50)} / ${f1(p.p99)}), ${p.statements} statements${p.failed ? `, ${p.failed} failed` : ""}` : "n/a";
+    out.push(
+      `| ${r.view.label} | ${r.encoding || "(none)"} | ${answer} | ${f1(r.rps)}${r.errors ? ` (${r.errors} errors)` : ""} | ${f1(r.p50)} | ${f1(r.p99)} | ${met(ok)} | ${pgText} | ${p ? (r.rps / p.tps).toFixed(2) : "n/a"} |`,
+    );
+  }
+  if (pgError) out.push(`\npgbench: n/a (${pgError}).`);
+  out.push("");
+  out.push(`### Memory: the server's resident set during and after that load (target < ${MEMORY_TARGET_MB} MB)`);
+  out.push("");
+  out.push(`| measure | MB | met |`);
+  out.push(`| --- | ---: | --- |`);
+  if (before && after) {
+    out.push(`| peak (VmHWM) after start and 40 warm-up requests | ${f1(before.hwm)} | ${met(before.hwm < MEMORY_TARGET_MB)} |`);
+    out.push(`| highest VmRSS sampled every 100 ms during the ${rows.length} wrk runs | ${f1(peakDuring)} | ${met(peakDuring < MEMORY_TARGET_MB)} |`);
+    out.push(`| peak (VmHWM) after the wrk runs | ${f1(after.hwm)} | ${met(after.hwm < MEMORY_TARGET_MB)} |`);
+    out.push(`| resident (VmRSS) after the wrk runs | ${f1(after.rss)} |  |`);
+  } else {
+    out.push(`| n/a (BENCH_SERVER_PID not set) |  |  |`);
+  }
+  process.stdout.write(out.join("\n") + "\n");
+}
+
+main().catch((e) => {
+  console.error("list:", e);
+  process.exit(1);
+});
