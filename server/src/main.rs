@@ -55,7 +55,13 @@ async fn serve(config: &Config) -> Result<(), String> {
     let mailer = config.mail.as_ref().map(server::mail::Mailer::new).transpose()?;
     let pool = database::connect(config).await?;
     database::migrate(&pool).await?;
-    let leptos = get_configuration(None).map_err(|e| format!("reading the Leptos settings failed: {e}"))?;
+    let mut leptos = get_configuration(None).map_err(|e| format!("reading the Leptos settings failed: {e}"))?;
+    // Hashed asset names or plain ones: whatever the build that made the site chose (hash.txt).
+    // A site that does not match is said, not refused: the API and the pages without JavaScript work.
+    match server::web::assets::settle_hash_files(&mut leptos.leptos_options) {
+        Ok(note) => tracing::info!("{note}"),
+        Err(problem) => tracing::warn!("{problem}"),
+    }
     let addr = leptos.leptos_options.site_addr;
     match (mailer, &config.mail) {
         (Some(mailer), Some(settings)) => {

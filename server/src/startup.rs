@@ -13,6 +13,7 @@ use axum::middleware::{self, Next};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use tower_http::compression::CompressionLayer;
 
 async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
     handle_server_fns_with_context(move || provide_context(state.pool.clone()), request).await
@@ -41,6 +42,7 @@ pub fn build_router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let pool = state.pool.clone();
     let options = state.leptos_options.clone();
+    let not_found = leptos_axum::file_and_error_handler_with_context::<AppState, _>(web::headers::provide_page_nonce, shell);
     Router::new()
         .route(routes::AUTH_SIGN_IN, post(web::login::sign_in))
         .route(routes::AUTH_SIGN_OUT, post(web::login::sign_out))
@@ -56,11 +58,23 @@ pub fn build_router(state: AppState) -> Router {
             },
             move || shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(web::headers::provide_page_nonce, shell))
+        // Files of the site outside /pkg (the favicon), else the 404 page.
+        .fallback(move |uri, state, request| {
+            let not_found = not_found.clone();
+            async move { web::assets::site_file_caching(not_found(uri, state, request).await) }
+        })
         .layer(middleware::from_fn(errors_keep_their_status))
+        // Pages and server-function answers are compressed as they are sent, at tower-http's
+        // default levels (brotli 4, gzip 6): a few hundred microseconds for a 50-row page, where
+        // brotli 11 would take tens of milliseconds. Not /pkg (added below): those files were
+        // compressed once, at build time.
+        .layer(CompressionLayer::new())
+        .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), web::assets::pkg_service(&state.leptos_options))
         .layer(middleware::from_fn_with_state(state.clone(), web::session::resolve))
         // A cross-site request is refused before anything else looks at it.
         .layer(middleware::from_fn(web::same_origin::refuse_cross_site))
+        // Every HTML answer, refusal pages included, is asked for again on the next visit.
+        .layer(middleware::from_fn(web::assets::revalidate_pages))
         // Outermost: every answer, refusals included, carries the security headers.
         .layer(middleware::from_fn_with_state(state.cookie_secure, web::headers::secure))
         .with_state(state)

@@ -1,5 +1,7 @@
-//! The web layer around the Leptos app: sessions, same-origin checks, sign-in and sign-out.
+//! The web layer around the Leptos app: sessions, same-origin checks, sign-in and sign-out, and
+//! how static files and pages are delivered (compression, caching).
 
+pub mod assets;
 pub mod cookies;
 pub mod export;
 pub mod headers;
