@@ -271,6 +271,10 @@ fn matrix() -> Vec<Row> {
             fixed!(json!(format!("token={}&password=long-enough-1&confirm=long-enough-1", "0".repeat(64)))),     [303, 303, 303, 303, 303, 303, 303, 303, 303]),
         // The users list as CSV: for the people who read the list (R14), of their own company (R25).
         row(Get, "/export/people", "users list as CSV", R, NO_IDS, fixed!(json!("/export/people")),               [303, 200, 200, 200, 200, 200, 200, 404, 404]),
+        // The site's files (issue 11): public, whoever asks; the test's site has none, so 404 for all,
+        // never a detour to sign-in.
+        row(Get, "/pkg/{*file}", "a missing site file", R, NO_IDS, fixed!(json!("/pkg/seatkeeper.AAAAAAAAAAAAAAAAAAAAAA.wasm")),
+                                                                                                                  [404, 404, 404, 404, 404, 404, 404, 404, 404]),
         // Pages: anonymous visits go to sign-in, except the sign-in page and invitation links. A
         // page answers with the status of the server function that fills it (the same refusal as
         // above, R14, R25), whether the refusal takes a query or not.
