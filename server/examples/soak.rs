@@ -354,7 +354,7 @@ async fn count(pool: &PgPool, sql: &str) -> i64 {
 /// (invariant, violating rows).
 async fn invariants(pool: &PgPool, journal: &Journal) -> Vec<(String, i64)> {
     let mut found: Vec<(String, i64)> = Vec::new();
-    let plain: [(&str, &str); 14] = [
+    let plain: [(&str, &str); 16] = [
         ("R1: every contract has exactly one Contract Manager, an active person of its company",
          "select count(*) from contracts c where not exists (select 1 from people p where p.company_id = c.company_id and p.id = c.manager_id and p.status = 'active')"),
         ("R3: every serial's effective coordinator (its SC, or else its contract's CM) is a person of its company who is not removed",
@@ -368,28 +368,35 @@ async fn invariants(pool: &PgPool, journal: &Journal) -> Vec<(String, i64)> {
          "select count(*) from service_assignments a join serial_numbers s on s.company_id = a.company_id and s.id = a.serial_id
            join cloud_services cs on cs.id = a.service_id join products p on p.id = s.product_id
           where cs.product_id <> s.product_id or p.licence_type <> 'multi-user'"),
-        ("R24: every serial's version is accounted for by its audit events (one per change)",
+        ("R24: every serial's version is accounted for by its audit records (one per change)",
          "select count(*) from serial_numbers s left join (
-              select company_id, entity_id, count(*) as n, max((after ->> 'version')::int8) as v
-                from audit_events where entity = 'serial_number' group by 1, 2) e on e.company_id = s.company_id and e.entity_id = s.id
+              select company_id, serial_id, count(*) as n, max(version) as v
+                from serial_changes group by 1, 2) e on e.company_id = s.company_id and e.serial_id = s.id
           where s.version <> 1 + coalesce(e.n, 0) or s.version <> coalesce(e.v, 1)"),
-        ("No lost update: each serial's audit events form one unbroken chain, each change starting from the values the one before left",
+        ("R24: every serial change belongs to one audit event of a serial action",
+         "select count(*) from serial_changes c
+           where (select count(*) from audit_events a where a.company_id = c.company_id and a.change_id = c.change_id
+                     and a.entity = 'serial_number' and a.entity_id is null) <> 1"),
+        ("R24: every serial action's event counts exactly the serials recorded with it",
+         "select count(*) from audit_events a
+           where a.entity = 'serial_number'
+             and (a.entity_id is not null
+                  or (a.after ->> 'serials')::int8 <> (select count(*) from serial_changes c where c.company_id = a.company_id and c.change_id = a.change_id))"),
+        ("No lost update: each serial's audit records form one unbroken chain, each change starting from the values the one before left",
          "with e as (
-              select a.entity_id, (a.after ->> 'version')::int8 as v, (a.before ->> 'version')::int8 as bv,
-                     a.before ->> 'coordinator_id' as bc, a.before ->> 'group_name' as bg,
-                     lag(a.after ->> 'coordinator_id') over w as pc, lag(a.after ->> 'group_name') over w as pg,
-                     lag((a.after ->> 'version')::int8) over w as pv, row_number() over w as k
-                from audit_events a where a.entity = 'serial_number'
-              window w as (partition by a.company_id, a.entity_id order by (a.after ->> 'version')::int8, a.occurred_at))
-          select count(*) from e left join soak_initial_serials i on i.id = e.entity_id
-           where bv is distinct from v - 1
-              or (k = 1 and (bv <> 1 or bc is distinct from i.coordinator_id::text or bg is distinct from i.group_name))
-              or (k > 1 and (pv is distinct from bv or bc is distinct from pc or bg is distinct from pg))"),
-        ("No lost update: every serial shows what its last audit event says",
+              select c.serial_id, c.version as v, c.coordinator_before as bc, c.group_before as bg,
+                     lag(c.coordinator_after) over w as pc, lag(c.group_after) over w as pg,
+                     lag(c.version) over w as pv, row_number() over w as k
+                from serial_changes c
+              window w as (partition by c.company_id, c.serial_id order by c.version))
+          select count(*) from e left join soak_initial_serials i on i.id = e.serial_id
+           where (k = 1 and (v <> 2 or bc is distinct from i.coordinator_id or bg is distinct from i.group_name))
+              or (k > 1 and (pv is distinct from v - 1 or bc is distinct from pc or bg is distinct from pg))"),
+        ("No lost update: every serial shows what its last audit record says",
          "select count(*) from serial_numbers s join lateral (
-              select a.after from audit_events a where a.company_id = s.company_id and a.entity = 'serial_number' and a.entity_id = s.id
-               order by (a.after ->> 'version')::int8 desc limit 1) l on true
-          where l.after ->> 'group_name' is distinct from s.group_name or l.after ->> 'coordinator_id' is distinct from s.coordinator_id::text"),
+              select c.coordinator_after, c.group_after from serial_changes c where c.company_id = s.company_id and c.serial_id = s.id
+               order by c.version desc limit 1) l on true
+          where l.group_after is distinct from s.group_name or l.coordinator_after is distinct from s.coordinator_id"),
         ("R24: every cloud service a person has, or no longer has, is accounted for by audit events",
          "with now_ as (select company_id, person_id, serial_id, service_id, 1 as n from service_assignments),
                before_ as (select company_id, person_id, serial_id, service_id, 1 as n from soak_initial_access),
@@ -409,10 +416,13 @@ async fn invariants(pool: &PgPool, journal: &Journal) -> Vec<(String, i64)> {
         ("R25: every audit event's actor is a person of the event's company",
          "select count(*) from audit_events a where a.actor_person_id is not null
              and not exists (select 1 from people p where p.company_id = a.company_id and p.id = a.actor_person_id)"),
-        ("R25: every audit event about a serial or a person names one of the event's company",
-         "select count(*) from audit_events a
-           where (a.entity = 'serial_number' and not exists (select 1 from serial_numbers s where s.company_id = a.company_id and s.id = a.entity_id))
-              or (a.entity = 'person' and not exists (select 1 from people p where p.company_id = a.company_id and p.id = a.entity_id))"),
+        ("R25: every audit record about a serial or a person names one of the record's company",
+         "select (select count(*) from serial_changes c
+                   where not exists (select 1 from serial_numbers s where s.company_id = c.company_id and s.id = c.serial_id)
+                      or (c.coordinator_before is not null and not exists (select 1 from people p where p.company_id = c.company_id and p.id = c.coordinator_before))
+                      or (c.coordinator_after is not null and not exists (select 1 from people p where p.company_id = c.company_id and p.id = c.coordinator_after)))
+               + (select count(*) from audit_events a
+                   where a.entity = 'person' and not exists (select 1 from people p where p.company_id = a.company_id and p.id = a.entity_id))"),
         ("R25: every serial's coordinator, and every cloud service's person, is of the serial's company",
          "select (select count(*) from serial_numbers s where s.coordinator_id is not null
                     and not exists (select 1 from people p where p.company_id = s.company_id and p.id = s.coordinator_id))
@@ -436,8 +446,8 @@ async fn invariants(pool: &PgPool, journal: &Journal) -> Vec<(String, i64)> {
     let counts: Vec<i64> = journal.bulk_changes.iter().map(|c| c.1 as i64).collect();
     let wrong: i64 = sqlx::query_scalar(
         "select count(*) from unnest($1::uuid[], $2::int8[]) as k(id, n)
-           left join (select change_id, count(*) as events from audit_events
-                       where entity = 'serial_number' and change_id = any($1) group by change_id) c on c.change_id = k.id
+           left join (select change_id, count(*) as events from serial_changes
+                       where change_id = any($1) group by change_id) c on c.change_id = k.id
           where coalesce(c.events, 0) <> k.n",
     )
     .bind(&changes)
@@ -445,7 +455,7 @@ async fn invariants(pool: &PgPool, journal: &Journal) -> Vec<(String, i64)> {
     .fetch_one(pool)
     .await
     .unwrap();
-    found.push(("R8, R24: every acknowledged bulk action has exactly one audit event per serial it changed".into(), wrong));
+    found.push(("R8, R24: every acknowledged bulk action has exactly one audit record per serial it changed".into(), wrong));
     let stray: i64 = sqlx::query_scalar(
         "select count(distinct change_id) from audit_events
           where action in ('serial.assign', 'serial.unassign', 'serial.rename_group') and not (change_id = any($1))",
@@ -458,15 +468,16 @@ async fn invariants(pool: &PgPool, journal: &Journal) -> Vec<(String, i64)> {
 
     // Remove From All: as many changes and serial events as were acknowledged.
     let (removal_changes, removal_serials): (i64, i64) = sqlx::query_as(
-        "select count(distinct change_id) filter (where action = 'person.remove_from_all'),
-                count(*) filter (where action = 'serial.remove_from_all') from audit_events",
+        "select (select count(distinct change_id) from audit_events where action = 'person.remove_from_all'),
+                (select count(*) from serial_changes c join audit_events a on a.company_id = c.company_id and a.change_id = c.change_id
+                  where a.action = 'serial.remove_from_all' and a.entity = 'serial_number')",
     )
     .fetch_one(pool)
     .await
     .unwrap();
     let said: i64 = journal.removals.iter().map(|r| r.1 as i64).sum();
     found.push((
-        "R13, R24: every acknowledged Remove From All is there with one audit event per serial it gave back".into(),
+        "R13, R24: every acknowledged Remove From All is there with one audit record per serial it gave back".into(),
         (removal_changes - journal.removals.len() as i64).abs() + (removal_serials - said).abs(),
     ));
 

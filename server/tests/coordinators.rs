@@ -117,6 +117,7 @@ async fn r2_only_the_cm_edits_shipping_locations_or_removes_from_all(pool: PgPoo
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "{other}");
     }
     assert_eq!(count(&pool, "select count(*) from audit_events where entity <> 'company'").await, 0, "nothing changed");
+    assert_eq!(count(&pool, "select count(*) from serial_changes").await, 0, "nothing changed");
 }
 
 #[sqlx::test(migrator = "migrations::MIGRATOR")]
@@ -138,10 +139,33 @@ async fn r13_remove_from_all_reverts_every_serial_on_every_contract_and_removes_
     assert_eq!(count(&pool, &format!("select count(*) from serial_numbers where coordinator_id = '{sc1}'")).await, 0);
     assert_eq!(count(&pool, &format!("select count(*) from shipping_locations where person_id = '{sc1}'")).await, 0);
     assert_eq!(count(&pool, &format!("select count(*) from people where id = '{sc1}' and may_manage_users")).await, 0);
-    assert_eq!(count(&pool, "select count(*) from audit_events where action = 'serial.remove_from_all'").await, before);
+    // R24: one event for the serials, sharing its change with the locations' and the rights' events,
+    // and every serial given back with its values before and after.
+    assert_eq!(
+        count(&pool, &format!("select count(*) from audit_events where action = 'serial.remove_from_all' and (after ->> 'serials')::int8 = {before}")).await,
+        1
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "select count(distinct change_id) from audit_events
+              where action in ('serial.remove_from_all', 'shipping_location.remove_from_all', 'person.remove_from_all')"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from serial_changes sc join audit_events a on a.company_id = sc.company_id and a.change_id = sc.change_id
+              where a.action = 'serial.remove_from_all' and sc.coordinator_after is null"
+        )
+        .await,
+        before
+    );
     assert_eq!(count(&pool, "select count(*) from outgoing_emails where to_address = 'sc1@acme.example'").await, 1);
     // Their history stays readable.
-    assert_eq!(count(&pool, &format!("select count(*) from audit_events where before ->> 'coordinator_id' = '{sc1}'")).await, before);
+    assert_eq!(count(&pool, &format!("select count(*) from serial_changes where coordinator_before = '{sc1}'")).await, before);
 }
 
 #[sqlx::test(migrator = "migrations::MIGRATOR")]

@@ -40,8 +40,20 @@ async fn person(pool: &PgPool, email: &str) -> Uuid {
     sqlx::query_scalar("select id from people where email = $1").bind(email).fetch_one(pool).await.unwrap()
 }
 
+/// Every record of serial changes: the change events and their per-serial rows.
 async fn audit_count(pool: &PgPool) -> i64 {
-    sqlx::query_scalar("select count(*) from audit_events where entity = 'serial_number'").fetch_one(pool).await.unwrap()
+    sqlx::query_scalar("select (select count(*) from audit_events where entity = 'serial_number') + (select count(*) from serial_changes)")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// The caller's `UserManager` capability, for the store functions the tests call directly.
+async fn user_manager(pool: &PgPool, email: &str) -> app::ssr::authz::UserManager {
+    let (company_id, person_id): (Uuid, Uuid) =
+        sqlx::query_as("select company_id, id from people where email = $1").bind(email).fetch_one(pool).await.unwrap();
+    let actor = app::ssr::Actor { principal: shared::Principal::Person { company_id, person_id } };
+    app::ssr::authz::user_manager(pool, &actor).await.unwrap()
 }
 
 async fn setup(pool: &PgPool) -> (Router, String) {
@@ -172,28 +184,96 @@ async fn r11_unassign_gives_every_selected_serial_back_to_the_cm(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "migrations::MIGRATOR")]
-async fn r24_one_audit_event_per_changed_serial_with_before_and_after(pool: PgPool) {
+async fn r24_one_audit_event_per_change_and_every_changed_serial_with_before_and_after(pool: PgPool) {
     let (app, cookie) = setup(&pool).await;
     let user = person(&pool, "user07@acme.example").await;
     let page = first_page(&app, &cookie).await;
     let outcome = applied(&app, &cookie, &rows(&page, 5), &assign(user)).await;
-    let (events, distinct, right_after): (i64, i64, i64) = sqlx::query_as(
-        "select count(*), count(distinct entity_id),
-                count(*) filter (where (after ->> 'coordinator_id')::uuid = $2 and actor_person_id is not null)
-           from audit_events where change_id = $1",
+    let change = outcome.change_id.unwrap();
+    // One event for the change: who, what, how many.
+    let (events, action, serials, actor): (i64, String, i64, Option<Uuid>) = sqlx::query_as(
+        "select count(*) over (), action, (after ->> 'serials')::int8, actor_person_id
+           from audit_events where change_id = $1 and entity = 'serial_number'",
     )
-    .bind(outcome.change_id.unwrap())
-    .bind(user)
+    .bind(change)
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert_eq!((events, distinct, right_after), (outcome.changed as i64, outcome.changed as i64, outcome.changed as i64));
+    assert_eq!((events, action.as_str(), serials), (1, "serial.assign", outcome.changed as i64));
+    assert_eq!(actor, Some(person(&pool, CM).await));
+    // One row per changed serial, with its values before (as the page showed them) and after.
+    let recorded: Vec<(Uuid, i64, Option<Uuid>, Option<String>, Option<Uuid>, Option<String>)> = sqlx::query_as(
+        "select serial_id, version, coordinator_before, group_before, coordinator_after, group_after
+           from serial_changes where change_id = $1 order by serial_id",
+    )
+    .bind(change)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(recorded.len() as u64, outcome.changed);
+    for (id, version, coordinator_before, group_before, coordinator_after, group_after) in recorded {
+        let shown = page.rows.iter().find(|r| r.id == id).expect("a changed serial was selected");
+        let shown_coordinator = (!shown.coordinator_is_default).then_some(shown.coordinator_id);
+        assert_eq!((version, coordinator_before, &group_before), (shown.version + 1, shown_coordinator, &shown.group_name));
+        assert_eq!((coordinator_after, group_after), (Some(user), shown.group_name.clone()));
+    }
     // Assigning the same person again changes nothing and records nothing.
     let page = first_page(&app, &cookie).await;
     let before = audit_count(&pool).await;
     let again = applied(&app, &cookie, &rows(&page, 5), &assign(user)).await;
     assert_eq!((again.changed, again.change_id), (0, None));
     assert_eq!(audit_count(&pool).await, before);
+}
+
+/// R24: the audit trail answers "what happened to this serial": every change, newest first, with
+/// who, when and the values before and after; another company's serial is not found (R25).
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn r24_what_happened_to_a_serial_lists_its_changes_newest_first(pool: PgPool) {
+    let (app, cookie) = setup(&pool).await;
+    let user = person(&pool, "user04@acme.example").await;
+    let page = first_page(&app, &cookie).await;
+    let serial = page.rows[0].clone();
+    let first = applied(&app, &cookie, &rows(&page, 3), &assign(user)).await;
+    let page = first_page(&app, &cookie).await;
+    let second = applied(&app, &cookie, &rows(&page, 2), &BulkAction::RenameGroup { group_name: "Lab".into() }).await;
+    let page = first_page(&app, &cookie).await;
+    let third = applied(&app, &cookie, &rows(&page, 1), &BulkAction::Unassign).await;
+
+    let manager = user_manager(&pool, CM).await;
+    let history = app::ssr::history::serial_history(&pool, &manager, &serial.serial).await.unwrap();
+    let steps: Vec<(&str, Uuid, i64)> = history.iter().map(|h| (h.action.as_str(), h.change_id, h.version)).collect();
+    let v = serial.version;
+    assert_eq!(
+        steps,
+        [
+            ("serial.unassign", third.change_id.unwrap(), v + 3),
+            ("serial.rename_group", second.change_id.unwrap(), v + 2),
+            ("serial.assign", first.change_id.unwrap(), v + 1)
+        ]
+    );
+    let was = (!serial.coordinator_is_default).then_some(serial.coordinator_id);
+    assert_eq!((history[2].coordinator_before, history[2].coordinator_after), (was, Some(user)));
+    assert_eq!((&history[1].group_before, history[1].group_after.as_deref()), (&serial.group_name, Some("Lab")));
+    assert_eq!((history[0].coordinator_before, history[0].coordinator_after), (Some(user), None));
+    assert!(history.iter().all(|h| h.who.contains(CM)), "{history:?}");
+    // Each step starts from the values the one before left.
+    for pair in history.windows(2) {
+        assert_eq!((pair[0].coordinator_before, &pair[0].group_before), (pair[1].coordinator_after, &pair[1].group_after));
+    }
+    // The History page shows each change as one line with its count; the change's serials are reachable.
+    let lines = app::ssr::history::page(&pool, &manager, 1).await.unwrap();
+    let assign_line = lines.rows.iter().find(|r| r.action == "serial.assign").unwrap();
+    assert_eq!(assign_line.record, "3 serial numbers");
+    assert!(assign_line.change.contains("coordinator → "), "{assign_line:?}");
+    let unassign_line = lines.rows.iter().find(|r| r.action == "serial.unassign").unwrap();
+    assert_eq!(unassign_line.record, serial.serial, "a change of one serial names it");
+    let listed = app::ssr::history::change_serials(&pool, &manager, first.change_id.unwrap(), 1).await.unwrap();
+    assert_eq!(listed.len(), 3);
+    assert!(listed.iter().all(|(_, c)| c.coordinator_after == Some(user)));
+
+    // R25: the other company's manager does not find it.
+    let other = user_manager(&pool, "cm@globex.example").await;
+    assert!(matches!(app::ssr::history::serial_history(&pool, &other, &serial.serial).await, Err(app::AppError::NotFound)));
 }
 
 #[sqlx::test(migrator = "migrations::MIGRATOR")]
@@ -378,6 +458,63 @@ async fn undo_reverses_exactly_that_change_once_and_only_while_untouched(pool: P
     assert!(reply.body.contains(&page.rows[0].serial), "{}", reply.body);
 }
 
+/// R8, R24: Undo restores exactly what the audit trail kept, serial by serial (different coordinators,
+/// the CM by default, groups and no group), records itself with the values it replaced, and is not
+/// undone in its turn.
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn undo_restores_every_serial_exactly_from_the_audit_trail(pool: PgPool) {
+    let (app, cookie) = setup(&pool).await;
+    let contract: Uuid = sqlx::query_scalar("select id from contracts where contract_number = $1").bind(MAIN).fetch_one(&pool).await.unwrap();
+    let state = |pool: PgPool| async move {
+        sqlx::query_as::<_, (Uuid, Option<Uuid>, Option<String>, i64)>(
+            "select id, coordinator_id, group_name, version from serial_numbers where contract_id = $1 order by id",
+        )
+        .bind(contract)
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+    };
+    let initial = state(pool.clone()).await;
+    assert!(initial.iter().any(|s| s.1.is_none()) && initial.iter().any(|s| s.1.is_some()), "a mix of coordinators");
+    assert!(initial.iter().any(|s| s.2.is_none()) && initial.iter().any(|s| s.2.is_some()), "a mix of groups");
+
+    let query = ProductsQuery::new(MAIN);
+    let user = person(&pool, "user04@acme.example").await;
+    let undo = |change: Uuid| call(&app, "serials/undo", Some(&cookie), json!({ "contract_number": MAIN, "change_id": change }));
+    for action in [assign(user), BulkAction::RenameGroup { group_name: "Lab".into() }] {
+        let page = page_with(&app, &cookie, &query).await;
+        let all = Selection::AllMatching { filter: query.filter.clone(), expected: page.total, as_of_micros: page.as_of_micros };
+        let outcome = applied(&app, &cookie, &all, &action).await;
+        assert!(outcome.changed > 0);
+        let reply = undo(outcome.change_id.unwrap()).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let restored = state(pool.clone()).await;
+        assert_eq!(restored.len(), initial.len());
+        for (now, then) in restored.iter().zip(&initial) {
+            assert_eq!((now.0, now.1, &now.2), (then.0, then.1, &then.2), "exactly as before");
+        }
+    }
+    // Each undo is recorded with the values it replaced, and is not undone in its turn.
+    let undos: Vec<Uuid> = sqlx::query_scalar("select change_id from audit_events where action = 'serial.undo' order by occurred_at")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(undos.len(), 2);
+    let mismatched: i64 = sqlx::query_scalar(
+        "select count(*) from serial_changes u
+           join serial_changes c on c.company_id = u.company_id and c.serial_id = u.serial_id and c.version = u.version - 1
+          where u.change_id = $1
+            and (u.coordinator_before is distinct from c.coordinator_after or u.group_before is distinct from c.group_after
+                 or u.coordinator_after is distinct from c.coordinator_before or u.group_after is distinct from c.group_before)",
+    )
+    .bind(undos[1])
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(mismatched, 0);
+    assert_eq!(undo(undos[1]).await.status, StatusCode::NOT_FOUND);
+}
+
 #[sqlx::test(migrator = "migrations::MIGRATOR")]
 async fn the_table_filters_sorts_and_pages_on_the_server(pool: PgPool) {
     let (app, cookie) = setup(&pool).await;
@@ -522,7 +659,7 @@ async fn r24_assign_to_a_new_person_records_the_addition_and_every_serial(pool: 
     .await
     .unwrap();
     assert_eq!(added, 1);
-    let serials: i64 = sqlx::query_scalar("select count(*) from audit_events where change_id = $1 and entity = 'serial_number'")
+    let serials: i64 = sqlx::query_scalar("select count(*) from serial_changes where change_id = $1")
         .bind(outcome.change_id.unwrap())
         .fetch_one(&pool)
         .await

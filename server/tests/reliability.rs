@@ -87,7 +87,7 @@ async fn reached(watch: &PgPool, database: &str, moment: Moment, typical: Durati
         let backends: Vec<(i32, bool, bool, bool, bool)> = sqlx::query_as(
             "select pid, state = 'active',
                     query ilike '%for update%' and query not ilike '%update serial_numbers%',
-                    query ilike '%update serial_numbers%' or query ilike '%into audit_events%',
+                    query ilike '%update serial_numbers%' or query ilike '%into audit_events%' or query ilike '%into serial_changes%',
                     trim(query) ilike 'commit'
                from pg_stat_activity
               where datname = $1 and application_name <> $2 and backend_type = 'client backend'",
@@ -146,9 +146,9 @@ async fn partial_changes(pool: &PgPool, acknowledged: &[Uuid]) -> Vec<String> {
     // R8 + R24: a change touches all 10,000 serials, once each, with one value.
     // (One event per serial of a change follows from this and the version accounting below.)
     let broken: Vec<(Option<Uuid>, i64, bool)> = sqlx::query_as(
-        "select change_id, count(*), min(after ->> 'group_name') = max(after ->> 'group_name')
-           from audit_events where entity = 'serial_number' group by change_id
-         having count(*) <> $1 or min(after ->> 'group_name') <> max(after ->> 'group_name')",
+        "select change_id, count(*), min(group_after) = max(group_after)
+           from serial_changes group by change_id
+         having count(*) <> $1 or min(group_after) <> max(group_after)",
     )
     .bind(SERIALS as i64)
     .fetch_all(pool)
@@ -160,8 +160,7 @@ async fn partial_changes(pool: &PgPool, acknowledged: &[Uuid]) -> Vec<String> {
     // No serial has a version without its audit event, or an event its row does not show.
     let (unaudited, mismatched): (i64, i64) = sqlx::query_as(
         "with events as (
-              select entity_id, (after ->> 'version')::int8 as version, after ->> 'group_name' as group_name
-                from audit_events where entity = 'serial_number'
+              select serial_id as entity_id, version, group_after as group_name from serial_changes
          ), per_serial as (
               select entity_id, count(*) as events, max(version) as last_version from events group by entity_id
          )
@@ -194,7 +193,7 @@ async fn partial_changes(pool: &PgPool, acknowledged: &[Uuid]) -> Vec<String> {
     // Every acknowledged change is there, whole.
     let missing: i64 = sqlx::query_scalar(
         "select count(*) from unnest($1::uuid[]) as k(id)
-           left join (select change_id, count(*) as events from audit_events where change_id = any($1) group by change_id) c
+           left join (select change_id, count(*) as events from serial_changes where change_id = any($1) group by change_id) c
                   on c.change_id = k.id
           where coalesce(c.events, 0) <> $2",
     )
@@ -306,7 +305,7 @@ async fn r8_r24_killing_the_server_mid_bulk_action_leaves_every_change_whole_wit
     apply_latencies.sort();
 
     let (changes, events): (i64, i64) =
-        sqlx::query_as("select count(distinct change_id), count(*) from audit_events where entity = 'serial_number'").fetch_one(&pool).await.unwrap();
+        sqlx::query_as("select count(distinct change_id), count(*) from serial_changes").fetch_one(&pool).await.unwrap();
     let committed_unacknowledged = changes - acknowledged.len() as i64;
     println!(
         "RELIABILITY crash: {ACTIONS} bulk actions of {SERIALS} serials, {} kills (-9) at {:?}; acknowledged {}; in flight when killed {in_flight} \

@@ -127,3 +127,51 @@ async fn serial_shape_group_length_and_country_codes_are_checked(pool: PgPool) {
     .await;
     assert_eq!(violated(bad_country).1.as_deref(), Some("shipping_locations_country_shape"));
 }
+
+/// Issue 11: a change of coordinator or group touches no index of `serial_numbers` (so it can be a
+/// HOT update), and the table leaves room on each page for a second version of every row.
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn coordinator_and_group_changes_touch_no_index_and_pages_leave_room(pool: PgPool) {
+    let indexed: Vec<String> = sqlx::query_scalar(
+        "select i.relname from pg_index x join pg_class i on i.oid = x.indexrelid
+          where x.indrelid = 'serial_numbers'::regclass
+            and (pg_get_indexdef(x.indexrelid) ~ '(coordinator_id|group_name|version|updated_at)')",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(indexed.is_empty(), "indexes holding a column bulk actions change: {indexed:?}");
+    let options: Option<Vec<String>> = sqlx::query_scalar("select reloptions from pg_class where oid = 'serial_numbers'::regclass")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(options, Some(vec!["fillfactor=45".to_string()]));
+
+    // Measured: a whole contract's change is HOT for every row.
+    common::seed_small(&pool).await;
+    sqlx::query("vacuum full serial_numbers").execute(&pool).await.unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    let changed = sqlx::query("update serial_numbers set group_name = 'Lab', coordinator_id = null, version = version + 1, updated_at = now()")
+        .execute(&mut *tx)
+        .await
+        .unwrap()
+        .rows_affected();
+    let (updated, hot): (i64, i64) =
+        sqlx::query_as("select n_tup_upd, n_tup_hot_upd from pg_stat_xact_user_tables where relname = 'serial_numbers'")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    assert_eq!((updated, hot), (changed as i64, changed as i64));
+}
+
+/// R24: one change per version of a serial in the audit trail (a lost update could not be recorded
+/// twice over the same version).
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn r24_a_serial_version_is_recorded_once(pool: PgPool) {
+    common::seed_small(&pool).await;
+    let (company, serial): (uuid::Uuid, uuid::Uuid) = sqlx::query_as("select company_id, id from serial_numbers limit 1").fetch_one(&pool).await.unwrap();
+    let insert = "insert into serial_changes (company_id, change_id, serial_id, version) values ($1, gen_random_uuid(), $2, 2)";
+    sqlx::query(insert).bind(company).bind(serial).execute(&pool).await.unwrap();
+    let again = sqlx::query(insert).bind(company).bind(serial).execute(&pool).await;
+    assert_eq!(violated(again).1.as_deref(), Some("serial_changes_pkey"));
+}

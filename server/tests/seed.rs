@@ -10,6 +10,7 @@ async fn fingerprint(pool: &PgPool) -> String {
     let tables = [
         "resellers", "reseller_agents", "companies", "company_resellers", "people", "contracts", "products",
         "serial_numbers", "cloud_services", "service_assignments", "invitations", "support_cases", "audit_events",
+        "serial_changes",
     ];
     let mut parts = Vec::new();
     for table in tables {
@@ -30,7 +31,7 @@ async fn wipe(pool: &PgPool) {
     sqlx::query(
         "truncate resellers, reseller_agents, companies, company_resellers, people, contracts, products,
                   serial_numbers, shipping_locations, cloud_services, service_assignments, invitations,
-                  support_cases, audit_events, outgoing_emails, sessions",
+                  support_cases, audit_events, serial_changes, outgoing_emails, sessions",
     )
     .execute(pool)
     .await

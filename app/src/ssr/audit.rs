@@ -1,10 +1,11 @@
-//! The one writer of the audit trail (R24): every audit event goes through `record`, inside the
-//! transaction of the change it describes. One INSERT for a thousand records, never a loop.
+//! The one writer of the audit trail (R24): every audit event goes through `record` (or, for changes
+//! of serial numbers, `record_serials`), inside the transaction of the change it describes. One
+//! statement for a thousand records, never a loop.
 
 use crate::AppError;
 use serde_json::Value;
 use shared::audit::Action;
-use sqlx::{Postgres, Transaction};
+use sqlx::{Postgres, QueryBuilder, Transaction};
 use uuid::Uuid;
 
 /// Who acted: a person of the company, a reseller agent, or the console itself (demo data).
@@ -72,4 +73,51 @@ pub async fn record(
     .await?
     .rows_affected();
     Ok(written)
+}
+
+/// Records one change of many serial numbers (R8, R24) in the statement that makes it: one audit
+/// event for the whole change (who, when, the action, how many, `summary` for the History page),
+/// and one row of `serial_changes` per serial changed, with its values before and after.
+///
+/// `changed` is the start of that statement: a `WITH` list whose last query is named `changed`
+/// (typically the `UPDATE ... RETURNING`) and yields, per serial changed, `serial_id`, `version`
+/// (after the change), `coordinator_before`, `group_before`, `coordinator_after`, `group_after`.
+/// Nothing goes through Rust row by row; no event is written when nothing changed. Returns how many
+/// serials changed.
+pub async fn record_serials(
+    tx: &mut Transaction<'_, Postgres>,
+    company_id: Uuid,
+    who: Who,
+    action: Action,
+    change_id: Uuid,
+    summary: Value,
+    mut changed: QueryBuilder<'_, Postgres>,
+) -> Result<u64, AppError> {
+    debug_assert_eq!(action.entity(), shared::audit::Entity::SerialNumber);
+    let (person, agent) = match who {
+        Who::Person(id) => (Some(id), None),
+        Who::Agent(id) => (None, Some(id)),
+        Who::Seatkeeper => (None, None),
+    };
+    changed.push(
+        ", recorded as (
+             insert into serial_changes (company_id, change_id, serial_id, version, coordinator_before, group_before,
+                                         coordinator_after, group_after)
+             select ",
+    );
+    changed.push_bind(company_id).push(", ").push_bind(change_id);
+    changed.push(
+        ", serial_id, version, coordinator_before, group_before, coordinator_after, group_after from changed
+             returning 1
+         ), counted as (select count(*) as n from recorded),
+         event as (
+             insert into audit_events (company_id, id, actor_person_id, actor_agent_id, action, entity, entity_id, before, after, change_id)
+             select ",
+    );
+    changed.push_bind(company_id).push(", gen_random_uuid(), ").push_bind(person).push(", ").push_bind(agent).push(", ");
+    changed.push_bind(action.key()).push(", ").push_bind(action.entity().key()).push(", null, null, ");
+    changed.push_bind(summary).push("::jsonb || jsonb_build_object('serials', n), ").push_bind(change_id);
+    changed.push(" from counted where n > 0) select n from counted");
+    let n: i64 = changed.build_query_scalar().fetch_one(&mut **tx).await?;
+    Ok(n as u64)
 }

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use shared::audit::Action;
 use shared::coordinators::{CoordinatorRow, CoordinatorsTab, RemovalImpact};
 use shared::shipping::ShippingLocation;
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
 use uuid::Uuid;
 
 /// A coordinator with their serials on the contract and their shipping location there, if any.
@@ -189,14 +189,6 @@ pub async fn removal_impact(pool: &PgPool, manager: &ContractManager, people: &[
 }
 
 #[derive(sqlx::FromRow)]
-struct Reverted {
-    id: Uuid,
-    old_coordinator: Option<Uuid>,
-    group_name: Option<String>,
-    version: i64,
-}
-
-#[derive(sqlx::FromRow)]
 struct Gone {
     person_id: Uuid,
     before: Value,
@@ -218,29 +210,28 @@ pub async fn remove_from_all(pool: &PgPool, manager: &ContractManager, people: &
     let who = Who::Person(manager.person_id());
     let mut tx = pool.begin().await?;
     let people = require_coordinators(&mut tx, manager, people).await?;
-    let change_id = Some(Uuid::new_v4());
-    let reverted: Vec<Reverted> = sqlx::query_as(
+    let change_id = Uuid::new_v4();
+    // The company's serials are scanned (no index on coordinator_id: bulk changes stay HOT), locked
+    // in id order like every statement that locks serials, and recorded with the change.
+    let mut qb = QueryBuilder::new(
         "with old as (
              select id, coordinator_id from serial_numbers
-              where company_id = $1 and coordinator_id = any($2) order by id for no key update
-         )
-         update serial_numbers s set coordinator_id = null, version = s.version + 1, updated_at = now()
-           from old where s.company_id = $1 and s.id = old.id
-         returning s.id, old.coordinator_id as old_coordinator, s.group_name, s.version",
-    )
-    .bind(company_id)
-    .bind(&people)
-    .fetch_all(&mut *tx)
-    .await?;
-    let serials: Vec<Change> = reverted
-        .iter()
-        .map(|r| {
-            let before = json!({ "coordinator_id": r.old_coordinator, "group_name": r.group_name, "version": r.version - 1 });
-            let after = json!({ "coordinator_id": null, "group_name": r.group_name, "version": r.version });
-            Change::new(r.id, Some(before), Some(after))
-        })
-        .collect();
-    audit::record(&mut tx, company_id, who, Action::SerialRemoveFromAll, &serials, change_id).await?;
+              where company_id = ",
+    );
+    qb.push_bind(company_id).push(" and coordinator_id = any(").push_bind(&people).push(
+        ") order by id for no key update
+         ), changed as (
+             update serial_numbers s set coordinator_id = null, version = s.version + 1, updated_at = now()
+               from old where s.company_id = ",
+    );
+    qb.push_bind(company_id).push(
+        " and s.id = old.id
+             returning s.id as serial_id, s.version, old.coordinator_id as coordinator_before, s.group_name as group_before,
+                       s.coordinator_id as coordinator_after, s.group_name as group_after)",
+    );
+    let summary = json!({ "coordinator_id": null });
+    let reverted = audit::record_serials(&mut tx, company_id, who, Action::SerialRemoveFromAll, change_id, summary, qb).await?;
+    let change_id = Some(change_id);
 
     let gone: Vec<Gone> = sqlx::query_as(
         "delete from shipping_locations where company_id = $1 and person_id = any($2)
@@ -289,6 +280,6 @@ pub async fn remove_from_all(pool: &PgPool, manager: &ContractManager, people: &
     Ok(format!(
         "Removed {} {people_word} from all: {} serial numbers are back with their Contract Managers.",
         demoted.len(),
-        reverted.len()
+        reverted
     ))
 }

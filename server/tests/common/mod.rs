@@ -136,7 +136,7 @@ pub async fn try_send(app: &Router, request: Request<Body>) -> Result<Reply, Str
 
 /// Every table whose rows a request may change, except `sessions` and `sign_in_failures` (touched by
 /// signing in and by using a session, which is not a change of the company's records).
-pub const RECORD_TABLES: [&str; 14] = [
+pub const RECORD_TABLES: [&str; 15] = [
     "resellers",
     "reseller_agents",
     "companies",
@@ -149,6 +149,7 @@ pub const RECORD_TABLES: [&str; 14] = [
     "invitations",
     "support_cases",
     "audit_events",
+    "serial_changes",
     "outgoing_emails",
     "products",
 ];
@@ -196,7 +197,7 @@ pub fn clip(text: &str, n: usize) -> String {
 }
 
 /// The tables whose rows belong to one company (R25).
-pub const COMPANY_TABLES: [&str; 10] = [
+pub const COMPANY_TABLES: [&str; 11] = [
     "company_resellers",
     "people",
     "contracts",
@@ -206,6 +207,7 @@ pub const COMPANY_TABLES: [&str; 10] = [
     "invitations",
     "support_cases",
     "audit_events",
+    "serial_changes",
     "outgoing_emails",
 ];
 

@@ -1,9 +1,9 @@
 //! Bulk actions over selected serials (R8-R11): the selection is locked and checked against what the
 //! browser showed (R23, stale selection), then one UPDATE changes every selected serial and the audit
-//! recorder writes one event per changed serial, in the same transaction (R24).
+//! recorder writes the change and every changed serial's values in the same statement (R24).
 
 use super::filter::{push_filter, FROM};
-use crate::ssr::audit::{self, Change, Who};
+use crate::ssr::audit::{self, Who};
 use crate::ssr::authz::ContractManager;
 use crate::AppError;
 use serde_json::json;
@@ -13,13 +13,20 @@ use shared::{Email, PersonName};
 use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
 use uuid::Uuid;
 
+/// The serials a selection found and locked: their ids, and the first of those that are not as the
+/// browser showed them (R23, stale selection) with how many there are. Aggregated by the database, so
+/// 100,000 serials come back as one array, not 100,000 rows.
 #[derive(sqlx::FromRow)]
 struct Locked {
-    id: Uuid,
-    serial: String,
-    /// Whether the row is not as the browser showed it.
-    stale: bool,
+    ids: Vec<Uuid>,
+    stale: i64,
+    /// The first ten stale serials, in serial order.
+    stale_serials: Vec<String>,
 }
+
+/// What wraps a locking query named `locked` (columns id, serial, stale) to aggregate it.
+const AGGREGATE: &str = " ) select coalesce(array_agg(id), '{}') as ids, count(*) filter (where stale) as stale,
+      coalesce((array_agg(serial order by serial) filter (where stale))[1:10], '{}') as stale_serials from locked";
 
 /// The serials a selection names, locked for the rest of the transaction, after checking that none
 /// changed since the browser showed them (R23, stale selection). Only serials of the manager's own
@@ -27,7 +34,7 @@ struct Locked {
 /// admins never wait for each other crosswise (a deadlock).
 async fn lock_selection(tx: &mut Transaction<'_, Postgres>, manager: &ContractManager, selection: &Selection) -> Result<Vec<Uuid>, AppError> {
     let contract = manager.contract();
-    let locked: Vec<Locked> = match selection {
+    let locked: Locked = match selection {
         Selection::Rows(rows) => {
             let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
             let versions: Vec<i64> = rows.iter().map(|r| r.version).collect();
@@ -42,61 +49,62 @@ async fn lock_selection(tx: &mut Transaction<'_, Postgres>, manager: &ContractMa
                     format!("lists {} serial numbers more than once; select each serial once", ids.len() - unique.len()),
                 ));
             }
-            let found: Vec<Locked> = sqlx::query_as(
-                "select s.id, s.serial, s.version <> v.version as stale
-                   from serial_numbers s join unnest($3::uuid[], $4::int8[]) as v(id, version) on v.id = s.id
-                  where s.company_id = $1 and s.contract_id = $2
-                  order by s.id
-                  for no key update of s",
-            )
+            let found: Locked = sqlx::query_as(&format!(
+                "with locked as (
+                     select s.id, s.serial, s.version <> v.version as stale
+                       from serial_numbers s join unnest($3::uuid[], $4::int8[]) as v(id, version) on v.id = s.id
+                      where s.company_id = $1 and s.contract_id = $2
+                      order by s.id
+                      for no key update of s
+                 {AGGREGATE}"
+            ))
             .bind(contract.company_id)
             .bind(contract.id)
             .bind(&ids)
             .bind(&versions)
-            .fetch_all(&mut **tx)
+            .fetch_one(&mut **tx)
             .await?;
-            if found.len() != ids.len() {
+            if found.ids.len() != ids.len() {
                 return Err(AppError::invalid(
                     "Selection",
-                    format!("{} of the selected serial numbers are not on contract {}", ids.len() - found.len(), contract.number),
+                    format!("{} of the selected serial numbers are not on contract {}", ids.len() - found.ids.len(), contract.number),
                 ));
             }
             found
         }
         Selection::AllMatching { filter, expected, as_of_micros } => {
             filter.validate()?;
-            let mut qb = QueryBuilder::new("select s.id, s.serial, s.updated_at > to_timestamp(");
+            let mut qb = QueryBuilder::new("with locked as (select s.id, s.serial, s.updated_at > to_timestamp(");
             qb.push_bind(*as_of_micros as f64 / 1_000_000.0).push(") as stale");
             qb.push(FROM);
             push_filter(&mut qb, contract, filter);
             qb.push(" order by s.id for no key update of s");
-            let found: Vec<Locked> = qb.build_query_as().fetch_all(&mut **tx).await?;
+            qb.push(AGGREGATE);
+            let found: Locked = qb.build_query_as().fetch_one(&mut **tx).await?;
             refuse_stale(&found)?;
-            if found.len() as u64 != *expected {
+            if found.ids.len() as u64 != *expected {
                 return Err(AppError::Conflict(format!(
                     "The serial numbers matching your filter changed since you loaded them ({} then, {} now). Nothing was changed. Reload to see them.",
                     expected,
-                    found.len()
+                    found.ids.len()
                 )));
             }
             found
         }
     };
     refuse_stale(&locked)?;
-    Ok(locked.into_iter().map(|r| r.id).collect())
+    Ok(locked.ids)
 }
 
-fn refuse_stale(rows: &[Locked]) -> Result<(), AppError> {
-    let mut stale: Vec<&str> = rows.iter().filter(|r| r.stale).map(|r| r.serial.as_str()).collect();
-    stale.sort_unstable();
-    if stale.is_empty() {
+fn refuse_stale(locked: &Locked) -> Result<(), AppError> {
+    if locked.stale == 0 {
         return Ok(());
     }
-    let shown = stale.iter().take(10).copied().collect::<Vec<_>>().join(", ");
-    let more = if stale.len() > 10 { format!(" and {} more", stale.len() - 10) } else { String::new() };
+    let shown = locked.stale_serials.join(", ");
+    let more = if locked.stale > 10 { format!(" and {} more", locked.stale - 10) } else { String::new() };
     Err(AppError::Conflict(format!(
         "Someone else changed {} of the selected serial numbers since you loaded them: {shown}{more}. Nothing was changed. Reload to see their changes.",
-        stale.len()
+        locked.stale
     )))
 }
 
@@ -216,8 +224,8 @@ pub async fn preview(pool: &PgPool, manager: &ContractManager, selection: &Selec
     })
 }
 
-/// Applies the action to every selected serial in one transaction with one audit event per changed
-/// serial (R8, R24): all change or none do.
+/// Applies the action to every selected serial in one transaction with its audit: one event for the
+/// change, the values before and after of every serial it changed (R8, R24). All change or none do.
 pub async fn apply(pool: &PgPool, manager: &ContractManager, selection: &Selection, action: &BulkAction) -> Result<BulkOutcome, AppError> {
     let contract = manager.contract();
     let mut tx = pool.begin().await?;
@@ -229,8 +237,7 @@ pub async fn apply(pool: &PgPool, manager: &ContractManager, selection: &Selecti
         Target::Coordinator(None) => Action::SerialUnassign,
         Target::Group(_) => Action::SerialRenameGroup,
     };
-    let changes = write_change(&mut tx, manager, &ids, &target).await?;
-    let changed = audit::record(&mut tx, contract.company_id, Who::Person(manager.person_id()), audit_action, &changes, Some(change_id)).await?;
+    let changed = write_change(&mut tx, manager, &ids, &target, audit_action, change_id).await?;
     // The new coordinator hears of it (a new person gets the invitation instead).
     if let (BulkAction::Assign { assignee: Assignee::Existing(person) }, true) = (action, changed > 0) {
         let email: String = sqlx::query_scalar("select email from people where company_id = $1 and id = $2")
@@ -249,61 +256,40 @@ pub async fn apply(pool: &PgPool, manager: &ContractManager, selection: &Selecti
     Ok(BulkOutcome { changed, change_id: (changed > 0).then_some(change_id), summary: outcome_summary(action, changed, &to) })
 }
 
-/// A serial's values before and after a change, as the UPDATE returns them.
-#[derive(sqlx::FromRow)]
-struct Changed {
-    id: Uuid,
-    old_coordinator: Option<Uuid>,
-    old_group: Option<String>,
-    coordinator_id: Option<Uuid>,
-    group_name: Option<String>,
-    version: i64,
-}
-
-/// The serial's audited values: coordinator, group and the row version (Undo checks it).
-pub(super) fn serial_values(coordinator: Option<Uuid>, group: &Option<String>, version: i64) -> serde_json::Value {
-    json!({ "coordinator_id": coordinator, "group_name": group, "version": version })
-}
-
-/// One UPDATE of every selected serial whose value differs; returns what changed, for the audit.
-async fn write_change(tx: &mut Transaction<'_, Postgres>, manager: &ContractManager, ids: &[Uuid], target: &Target) -> Result<Vec<Change>, AppError> {
-    let (kind, coordinator, group) = match target {
-        Target::Coordinator(person) => ("coordinator", *person, None),
-        Target::Group(group) => ("group", None, group.clone()),
+/// One UPDATE of every selected serial whose value differs, recorded by the audit recorder in the same
+/// statement (one event for the change, one row per serial with its values before and after).
+/// Returns how many serials changed.
+async fn write_change(
+    tx: &mut Transaction<'_, Postgres>,
+    manager: &ContractManager,
+    ids: &[Uuid],
+    target: &Target,
+    action: Action,
+    change_id: Uuid,
+) -> Result<u64, AppError> {
+    let contract = manager.contract();
+    let mut qb = QueryBuilder::new("with old as (select id, coordinator_id, group_name from serial_numbers where company_id = ");
+    qb.push_bind(contract.company_id).push(" and contract_id = ").push_bind(contract.id);
+    qb.push(" and id = any(").push_bind(ids).push(")), changed as (update serial_numbers s set ");
+    let summary = match target {
+        Target::Coordinator(person) => {
+            qb.push("coordinator_id = ").push_bind(*person).push("::uuid");
+            json!({ "coordinator_id": person })
+        }
+        Target::Group(group) => {
+            qb.push("group_name = ").push_bind(group.clone()).push("::text");
+            json!({ "group_name": group })
+        }
     };
-    let changed: Vec<Changed> = sqlx::query_as(
-        "with old as (
-             select id, coordinator_id, group_name from serial_numbers
-              where company_id = $1 and contract_id = $6 and id = any($2)
-         )
-         update serial_numbers s
-            set coordinator_id = case when $3 = 'coordinator' then $4 else s.coordinator_id end,
-                group_name = case when $3 = 'group' then $5 else s.group_name end,
-                version = s.version + 1,
-                updated_at = now()
-           from old
-          where s.company_id = $1 and s.contract_id = $6 and s.id = old.id
-            and (($3 = 'coordinator' and s.coordinator_id is distinct from $4)
-              or ($3 = 'group' and s.group_name is distinct from $5))
-         returning s.id, old.coordinator_id as old_coordinator, old.group_name as old_group,
-                   s.coordinator_id, s.group_name, s.version",
-    )
-    .bind(manager.company_id())
-    .bind(ids)
-    .bind(kind)
-    .bind(coordinator)
-    .bind(group)
-    .bind(manager.contract().id)
-    .fetch_all(&mut **tx)
-    .await?;
-    Ok(changed
-        .into_iter()
-        .map(|c| {
-            Change::new(
-                c.id,
-                Some(serial_values(c.old_coordinator, &c.old_group, c.version - 1)),
-                Some(serial_values(c.coordinator_id, &c.group_name, c.version)),
-            )
-        })
-        .collect())
+    qb.push(", version = s.version + 1, updated_at = now() from old where s.company_id = ").push_bind(contract.company_id);
+    qb.push(" and s.contract_id = ").push_bind(contract.id).push(" and s.id = old.id and ");
+    match target {
+        Target::Coordinator(person) => qb.push("s.coordinator_id is distinct from ").push_bind(*person).push("::uuid"),
+        Target::Group(group) => qb.push("s.group_name is distinct from ").push_bind(group.clone()).push("::text"),
+    };
+    qb.push(
+        " returning s.id as serial_id, s.version, old.coordinator_id as coordinator_before, old.group_name as group_before,
+                    s.coordinator_id as coordinator_after, s.group_name as group_after)",
+    );
+    audit::record_serials(tx, contract.company_id, Who::Person(manager.person_id()), action, change_id, summary, qb).await
 }

@@ -1,87 +1,88 @@
 //! Undo of one bulk change, while nothing has touched its serials since (R8, R24).
 
-use super::bulk::serial_values;
-use crate::ssr::audit::{self, Change, Who};
+use crate::ssr::audit::{self, Who};
 use crate::ssr::authz::ContractManager;
 use crate::AppError;
 use serde_json::json;
 use shared::audit::Action;
 use shared::products::BulkOutcome;
-use sqlx::PgPool;
+use sqlx::{PgPool, QueryBuilder};
 use uuid::Uuid;
 
-/// A serial of the change, with what the change left it at.
+/// The serials of the change on this contract, locked, and those whose version moved since the
+/// change (the first ten in serial order, and how many), aggregated by the database.
 #[derive(sqlx::FromRow)]
 struct Undoable {
-    serial: String,
-    version: i64,
-    version_after_change: i64,
-}
-
-#[derive(sqlx::FromRow)]
-struct Restored {
-    id: Uuid,
-    coordinator_id: Option<Uuid>,
-    group_name: Option<String>,
-    version: i64,
+    serials: i64,
+    moved: i64,
+    moved_serials: Vec<String>,
 }
 
 /// Reverses exactly one change of the manager's contract while nothing has touched its serials
-/// since; otherwise nothing is undone and the answer names what changed.
+/// since; otherwise nothing is undone and the answer names what changed. The values restored are the
+/// ones the audit trail kept from before the change (`serial_changes`), and the serials it restores
+/// are exactly those it changed: every serial still has the version that change gave it.
 pub async fn undo(pool: &PgPool, manager: &ContractManager, change_id: Uuid) -> Result<BulkOutcome, AppError> {
     let contract = manager.contract();
     let mut tx = pool.begin().await?;
-    let rows: Vec<Undoable> = sqlx::query_as(
-        "select s.serial, s.version, (a.after ->> 'version')::int8 as version_after_change
-           from audit_events a
-           join serial_numbers s on s.company_id = a.company_id and s.id = a.entity_id
-          where a.company_id = $1 and a.change_id = $2 and s.contract_id = $3 and a.action <> $4
-          order by s.id
-          for no key update of s",
+    // An undo is not undone in its turn (its event has the action `serial.undo`).
+    let rows: Undoable = sqlx::query_as(
+        "with locked as (
+             select s.serial, s.version <> c.version as moved
+               from serial_changes c
+               join serial_numbers s on s.company_id = c.company_id and s.id = c.serial_id
+              where c.company_id = $1 and c.change_id = $2 and s.contract_id = $3
+                and exists (select 1 from audit_events e
+                             where e.company_id = $1 and e.change_id = $2 and e.entity = 'serial_number' and e.entity_id is null
+                               and e.action <> $4)
+              order by s.id
+              for no key update of s
+         )
+         select count(*) as serials, count(*) filter (where moved) as moved,
+                coalesce((array_agg(serial order by serial) filter (where moved))[1:10], '{}') as moved_serials
+           from locked",
     )
     .bind(contract.company_id)
     .bind(change_id)
     .bind(contract.id)
     .bind(Action::SerialUndo.key())
-    .fetch_all(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
-    if rows.is_empty() {
+    if rows.serials == 0 {
         return Err(AppError::NotFound);
     }
-    let mut moved: Vec<&str> = rows.iter().filter(|r| r.version != r.version_after_change).map(|r| r.serial.as_str()).collect();
-    moved.sort_unstable();
-    if !moved.is_empty() {
-        let shown = moved.iter().take(10).copied().collect::<Vec<_>>().join(", ");
+    if rows.moved > 0 {
+        let shown = rows.moved_serials.join(", ");
+        let more = if rows.moved > 10 { format!(" and {} more", rows.moved - 10) } else { String::new() };
         return Err(AppError::Conflict(format!(
-            "This change can no longer be undone: {} of its serial numbers changed since ({shown}). Nothing was undone.",
-            moved.len()
+            "This change can no longer be undone: {} of its serial numbers changed since ({shown}{more}). Nothing was undone.",
+            rows.moved
         )));
     }
-    let restored: Vec<Restored> = sqlx::query_as(
+    let mut qb = QueryBuilder::new(
         "with prior as (
-             select a.entity_id as id, (a.before ->> 'coordinator_id')::uuid as coordinator_id,
-                    a.before ->> 'group_name' as group_name
-               from audit_events a
-              where a.company_id = $1 and a.change_id = $2 and a.action <> $4
-         )
-         update serial_numbers s
-            set coordinator_id = prior.coordinator_id, group_name = prior.group_name,
-                version = s.version + 1, updated_at = now()
-           from prior
-          where s.company_id = $1 and s.contract_id = $3 and s.id = prior.id
-         returning s.id, s.coordinator_id, s.group_name, s.version",
-    )
-    .bind(contract.company_id)
-    .bind(change_id)
-    .bind(contract.id)
-    .bind(Action::SerialUndo.key())
-    .fetch_all(&mut *tx)
-    .await?;
-    let changes: Vec<Change> = restored
-        .iter()
-        .map(|r| Change::new(r.id, Some(json!({ "undoes": change_id })), Some(serial_values(r.coordinator_id, &r.group_name, r.version))))
-        .collect();
-    let undone = audit::record(&mut tx, contract.company_id, Who::Person(manager.person_id()), Action::SerialUndo, &changes, Some(Uuid::new_v4())).await?;
+             select serial_id, coordinator_before, group_before, coordinator_after, group_after
+               from serial_changes where company_id = ",
+    );
+    qb.push_bind(contract.company_id).push(" and change_id = ").push_bind(change_id);
+    qb.push(
+        "), changed as (
+             update serial_numbers s
+                set coordinator_id = prior.coordinator_before, group_name = prior.group_before,
+                    version = s.version + 1, updated_at = now()
+               from prior
+              where s.company_id = ",
+    );
+    qb.push_bind(contract.company_id).push(" and s.contract_id = ").push_bind(contract.id);
+    // The values before the undo are the ones the change left: every version was checked above.
+    qb.push(
+        " and s.id = prior.serial_id
+             returning s.id as serial_id, s.version, prior.coordinator_after as coordinator_before,
+                       prior.group_after as group_before, s.coordinator_id as coordinator_after, s.group_name as group_after)",
+    );
+    let who = Who::Person(manager.person_id());
+    let summary = json!({ "undoes": change_id });
+    let undone = audit::record_serials(&mut tx, contract.company_id, who, Action::SerialUndo, Uuid::new_v4(), summary, qb).await?;
     tx.commit().await?;
     let serials = if undone == 1 { "serial number is" } else { "serial numbers are" };
     Ok(BulkOutcome { changed: undone, change_id: None, summary: format!("Undone: {undone} {serials} as before.") })
