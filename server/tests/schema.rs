@@ -175,3 +175,76 @@ async fn r24_a_serial_version_is_recorded_once(pool: PgPool) {
     let again = sqlx::query(insert).bind(company).bind(serial).execute(&pool).await;
     assert_eq!(violated(again).1.as_deref(), Some("serial_changes_pkey"));
 }
+
+/// Issue 11: history written before serial changes got their own table moves to it whole: one event
+/// per change with its count, one row per serial with its values before and after (an old undo's
+/// "before" is the values the serial's previous change left), other events untouched.
+#[sqlx::test(migrations = false)]
+async fn r24_serial_history_written_before_the_bulk_speed_migration_is_kept_whole(pool: PgPool) {
+    for earlier in [
+        include_str!("../../migrations/sql/20261122000001_schema.sql"),
+        include_str!("../../migrations/sql/20261122000002_change_ids.sql"),
+        include_str!("../../migrations/sql/20261201000001_trust.sql"),
+    ] {
+        sqlx::raw_sql(earlier).execute(&pool).await.unwrap();
+    }
+    sqlx::raw_sql(
+        r#"insert into companies (id, name) values ('00000000-0000-0000-0000-00000000000c', 'C');
+        insert into audit_events (company_id, id, occurred_at, actor_person_id, action, entity, entity_id, before, after, change_id)
+        select '00000000-0000-0000-0000-00000000000c', gen_random_uuid(), now() - make_interval(hours => 5 - k), 'aaaaaaaa-0000-0000-0000-000000000001',
+               action, entity, entity_id::uuid, before::jsonb, after::jsonb, change_id::uuid
+          from (values
+            (1, 'serial.assign', 'serial_number', '51000000-0000-0000-0000-000000000001', '{"coordinator_id": null, "group_name": "G", "version": 1}',
+             '{"coordinator_id": "b0000000-0000-0000-0000-000000000001", "group_name": "G", "version": 2}', 'a0000000-0000-0000-0000-00000000000a'),
+            (1, 'serial.assign', 'serial_number', '51000000-0000-0000-0000-000000000002', '{"coordinator_id": "b0000000-0000-0000-0000-000000000002", "group_name": null, "version": 1}',
+             '{"coordinator_id": "b0000000-0000-0000-0000-000000000001", "group_name": null, "version": 2}', 'a0000000-0000-0000-0000-00000000000a'),
+            (2, 'serial.undo', 'serial_number', '51000000-0000-0000-0000-000000000001', '{"undoes": "a0000000-0000-0000-0000-00000000000a"}',
+             '{"coordinator_id": null, "group_name": "G", "version": 3}', 'a0000000-0000-0000-0000-00000000000b'),
+            (2, 'serial.undo', 'serial_number', '51000000-0000-0000-0000-000000000002', '{"undoes": "a0000000-0000-0000-0000-00000000000a"}',
+             '{"coordinator_id": "b0000000-0000-0000-0000-000000000002", "group_name": null, "version": 3}', 'a0000000-0000-0000-0000-00000000000b'),
+            (3, 'serial.rename_group', 'serial_number', '51000000-0000-0000-0000-000000000001', '{"coordinator_id": null, "group_name": "G", "version": 3}',
+             '{"coordinator_id": null, "group_name": "H", "version": 4}', null),
+            (4, 'person.add', 'person', 'b0000000-0000-0000-0000-000000000003', null, '{"email": "x@example.com"}', null)
+          ) as e(k, action, entity, entity_id, before, after, change_id);"#,
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::raw_sql(include_str!("../../migrations/sql/20261202000001_bulk_speed.sql")).execute(&pool).await.unwrap();
+
+    let rows: Vec<(String, i64, Option<String>, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+        "select right(serial_id::text, 1), version, right(coordinator_before::text, 1), group_before,
+                right(coordinator_after::text, 1), group_after
+           from serial_changes order by serial_id, version",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let s = |x: &str| Some(x.to_string());
+    assert_eq!(
+        rows,
+        [
+            ("1".into(), 2, None, s("G"), s("1"), s("G")),
+            ("1".into(), 3, s("1"), s("G"), None, s("G")),
+            ("1".into(), 4, None, s("G"), None, s("H")),
+            ("2".into(), 2, s("2"), None, s("1"), None),
+            ("2".into(), 3, s("1"), None, s("2"), None),
+        ]
+    );
+    let events: Vec<(String, Option<uuid::Uuid>, Option<i64>)> = sqlx::query_as(
+        "select action, entity_id, (after ->> 'serials')::int8 from audit_events order by occurred_at",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let person: uuid::Uuid = "b0000000-0000-0000-0000-000000000003".parse().unwrap();
+    assert_eq!(
+        events,
+        [
+            ("serial.assign".into(), None, Some(2)),
+            ("serial.undo".into(), None, Some(2)),
+            ("serial.rename_group".into(), None, Some(1)),
+            ("person.add".into(), Some(person), None),
+        ]
+    );
+}

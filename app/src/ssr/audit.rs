@@ -118,6 +118,8 @@ pub async fn record_serials(
     changed.push_bind(action.key()).push(", ").push_bind(action.entity().key()).push(", null, null, ");
     changed.push_bind(summary).push("::jsonb || jsonb_build_object('serials', n), ").push_bind(change_id);
     changed.push(" from counted where n > 0) select n from counted");
-    let n: i64 = changed.build_query_scalar().fetch_one(&mut **tx).await?;
+    // Planned for its own values every time (an unnamed statement, not a cached generic plan): the
+    // same text changes 1 or 100,000 serials, and its best plan differs (index probes or a hash join).
+    let n: i64 = changed.build_query_scalar().persistent(false).fetch_one(&mut **tx).await?;
     Ok(n as u64)
 }

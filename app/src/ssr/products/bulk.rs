@@ -2,7 +2,7 @@
 //! browser showed (R23, stale selection), then one UPDATE changes every selected serial and the audit
 //! recorder writes the change and every changed serial's values in the same statement (R24).
 
-use super::filter::{push_filter, FROM};
+use super::filter::{needs_joins, push_filter, FROM, FROM_SERIALS_ONLY};
 use crate::ssr::audit::{self, Who};
 use crate::ssr::authz::ContractManager;
 use crate::AppError;
@@ -62,6 +62,7 @@ async fn lock_selection(tx: &mut Transaction<'_, Postgres>, manager: &ContractMa
             .bind(contract.id)
             .bind(&ids)
             .bind(&versions)
+            .persistent(false)
             .fetch_one(&mut **tx)
             .await?;
             if found.ids.len() != ids.len() {
@@ -76,11 +77,15 @@ async fn lock_selection(tx: &mut Transaction<'_, Postgres>, manager: &ContractMa
             filter.validate()?;
             let mut qb = QueryBuilder::new("with locked as (select s.id, s.serial, s.updated_at > to_timestamp(");
             qb.push_bind(*as_of_micros as f64 / 1_000_000.0).push(") as stale");
-            qb.push(FROM);
+            // Products and people are joined only when the filter's text may name them.
+            qb.push(if needs_joins(filter) { FROM } else { FROM_SERIALS_ONLY });
             push_filter(&mut qb, contract, filter);
             qb.push(" order by s.id for no key update of s");
             qb.push(AGGREGATE);
-            let found: Locked = qb.build_query_as().fetch_one(&mut **tx).await?;
+            // Planned for its own values every time: a cached generic plan of this statement does not
+            // know how selective the filter is (measured: a bitmap scan of the whole contract, 44 ms,
+            // instead of a sequential scan, 16 ms, for 1,000 of 100,000 serials).
+            let found: Locked = qb.build_query_as().persistent(false).fetch_one(&mut **tx).await?;
             refuse_stale(&found)?;
             if found.ids.len() as u64 != *expected {
                 return Err(AppError::Conflict(format!(

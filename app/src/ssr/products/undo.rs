@@ -46,6 +46,7 @@ pub async fn undo(pool: &PgPool, manager: &ContractManager, change_id: Uuid) -> 
     .bind(change_id)
     .bind(contract.id)
     .bind(Action::SerialUndo.key())
+    .persistent(false)
     .fetch_one(&mut *tx)
     .await?;
     if rows.serials == 0 {
