@@ -1,6 +1,7 @@
 // A small HTTP client for the benchmarks: requests to the real server process as the console's own
 // pages send them (same origin, the session cookie), each timed from sending to the last byte.
 
+import fs from "node:fs";
 import http from "node:http";
 
 const agents = new Map();
@@ -67,4 +68,16 @@ export async function callOk(base, cookie, endpoint, args) {
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/**
+ * One line of BENCHMARKS.md's "Targets at a glance" (scripts/bench collects them from BENCH_SUMMARY):
+ * which target, what was measured, the figure against its target, and whether it is met (null: n/a).
+ */
+export function summary(target, measure, figure, ok) {
+  const file = process.env.BENCH_SUMMARY;
+  if (!file) return;
+  const verdict = ok === null ? "n/a" : ok ? "yes" : "**no**";
+  const clean = (s) => String(s).replace(/[\t\n|]/g, " ");
+  fs.appendFileSync(file, [target, measure, figure, verdict].map(clean).join("\t") + "\n");
 }

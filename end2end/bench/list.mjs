@@ -15,7 +15,7 @@ import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { request, signIn } from "./http.mjs";
+import { request, signIn, summary } from "./http.mjs";
 import { capturedStatements, capturePids, logOffset, psqlRows, settle } from "./capture.mjs";
 
 const env = (k, d) => process.env[k] ?? d;
@@ -190,6 +190,12 @@ async function main() {
     const answer = `${(r.bytes / 1024).toFixed(1)} KB ${r.contentEncoding === "none" ? "" : r.contentEncoding}`.trim();
     const ok = r.rps >= RPS_TARGET && r.p99 < P99_TARGET && r.errors === 0;
     const pgText = p ? `${f1(p.tps)} (${f1(p.p50)} / ${f1(p.p99)}), ${p.statements} statements${p.failed ? `, ${p.failed} failed` : ""}` : "n/a";
+    summary(
+      "2",
+      `list, ${r.view.label}, Accept-Encoding ${r.encoding || "(none)"}`,
+      `${f1(r.rps)} req/s, p99 ${f1(r.p99)} ms (>= ${RPS_TARGET}, < ${P99_TARGET} ms); ${p ? (r.rps / p.tps).toFixed(2) : "n/a"} of pgbench`,
+      ok,
+    );
     out.push(
       `| ${r.view.label} | ${r.encoding || "(none)"} | ${answer} | ${f1(r.rps)}${r.errors ? ` (${r.errors} errors)` : ""} | ${f1(r.p50)} | ${f1(r.p99)} | ${met(ok)} | ${pgText} | ${p ? (r.rps / p.tps).toFixed(2) : "n/a"} |`,
     );
@@ -204,6 +210,7 @@ async function main() {
     out.push(`| peak (VmHWM) after start and 40 warm-up requests | ${f1(before.hwm)} | ${met(before.hwm < MEMORY_TARGET_MB)} |`);
     out.push(`| highest VmRSS sampled every 100 ms during the ${rows.length} wrk runs | ${f1(peakDuring)} | ${met(peakDuring < MEMORY_TARGET_MB)} |`);
     out.push(`| peak (VmHWM) after the wrk runs | ${f1(after.hwm)} | ${met(after.hwm < MEMORY_TARGET_MB)} |`);
+    summary("5", "server peak RSS (VmHWM) after the list load", `${f1(after.hwm)} MB (< ${MEMORY_TARGET_MB} MB)`, after.hwm < MEMORY_TARGET_MB);
     out.push(`| resident (VmRSS) after the wrk runs | ${f1(after.rss)} |  |`);
   } else {
     out.push(`| n/a (BENCH_SERVER_PID not set) |  |  |`);
