@@ -314,6 +314,16 @@ async fn a_change_in_flight_is_not_shown_nor_poisons_and_shows_once_committed(po
         .execute(&mut conn)
         .await
         .unwrap();
+    // A later transaction commits, so the next snapshots list the writer as running (xip) rather than
+    // beyond their xmax: both cases must read as "not seen".
+    let writer: String = sqlx::query_scalar("select pg_current_xact_id()::text").fetch_one(&mut conn).await.unwrap();
+    sqlx::query("select pg_current_xact_id()").execute(&pool).await.unwrap();
+    let listed: bool = sqlx::query_scalar("select $1::xid8 = any(array(select pg_snapshot_xip(pg_current_snapshot())))")
+        .bind(&writer)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(listed, "the writer is in the snapshot's xip list");
     let during = check(&pool, &cache, &view, &q).await;
     assert_eq!(shown(&during), shown(&before), "an uncommitted change is not shown");
     cache.clear();
