@@ -16,7 +16,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { request, signIn, summary } from "./http.mjs";
-import { capturedStatements, capturePids, logOffset, psqlRows, settle } from "./capture.mjs";
+import { capturedStatements, capturePids, logOffset, psqlRows, psqlTimed, settle } from "./capture.mjs";
 
 const env = (k, d) => process.env[k] ?? d;
 const BASE = env("BENCH_BASE");
@@ -164,6 +164,12 @@ async function main() {
         const statements = await capturePage(captureCookie, view.path);
         say(`pgbench ${view.name}: ${statements.length} statements`);
         pg[view.name] = pgbench(`list-${view.name}`, statements);
+        // Where a request's database time goes: each statement alone, median of 3, no other load.
+        pg[view.name].each = statements.map((sql) => {
+          const times = [0, 1, 2].map(() => psqlTimed(DB, [sql]));
+          times.sort((a, b) => a - b);
+          return { ms: times[1], text: sql.replace(/\s+/g, " ").replace(/^with \w+ as (materialized )?\(\s*/i, "with ... ").slice(0, 90) };
+        });
         say(`  ${pg[view.name].tps} tps, p50 ${pg[view.name].p50} ms, p99 ${pg[view.name].p99} ms`);
       }
     } catch (e) {
@@ -201,6 +207,16 @@ async function main() {
     );
   }
   if (pgError) out.push(`\npgbench: n/a (${pgError}).`);
+  for (const view of views) {
+    const p = pg[view.name];
+    if (!p?.each) continue;
+    out.push("");
+    out.push(`The ${view.label}: each statement the server ran for it, alone in psql (median of 3; ms; the whole script in \`target/bench/sql/list-${view.name}.sql\`):`);
+    out.push("");
+    out.push(`| ms | statement |`);
+    out.push(`| ---: | --- |`);
+    for (const e of p.each) out.push(`| ${e.ms.toFixed(1)} | \`${e.text.replace(/`/g, " ").replace(/\|/g, "\\|")}...\` |`);
+  }
   out.push("");
   out.push(`### Memory: the server's resident set during and after that load (target < ${MEMORY_TARGET_MB} MB)`);
   out.push("");
