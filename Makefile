@@ -1,8 +1,11 @@
 # The two commands of the README, and a few helpers. Each target calls a script in scripts/.
-.PHONY: run test db db-stop bench setup soak
+.PHONY: run dev test db db-stop bench setup soak
 
-run:   ## build, migrate, load demo data and serve on http://127.0.0.1:3000
+run:   ## optimized build (release), migrate, load demo data and serve on http://127.0.0.1:3000
 	scripts/run
+
+dev:   ## the same with a debug build: fast to rebuild after a change
+	scripts/dev
 
 test:  ## every test: unit, integration (PostgreSQL) and end to end (Playwright, Chromium)
 	scripts/test

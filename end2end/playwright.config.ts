@@ -1,8 +1,9 @@
 import { defineConfig } from "@playwright/test";
 
 // Against a deployment: BASE_URL=https://seatkeeper.example.com npx playwright test
-// Otherwise the suite starts the server built by `cargo leptos build` on port 3100, on the database
-// that scripts/test prepared (E2E_DATABASE_URL).
+// Otherwise the suite starts the release server that scripts/build-release made (what `make run`
+// serves and a deployment runs: hashed, precompressed assets) on port 3100, on the database that
+// scripts/test prepared (E2E_DATABASE_URL). The server reads target/release/hash.txt beside itself.
 const external = process.env.BASE_URL;
 const baseURL = external ?? "http://127.0.0.1:3100";
 
@@ -43,7 +44,7 @@ export default defineConfig({
   webServer: external
     ? undefined
     : {
-        command: "./target/debug/server",
+        command: "./target/release/server",
         cwd: "..",
         url: `${baseURL}/login`,
         reuseExistingServer: false,
@@ -54,6 +55,10 @@ export default defineConfig({
           DATABASE_URL: process.env.E2E_DATABASE_URL ?? "",
           LEPTOS_SITE_ADDR: "127.0.0.1:3100",
           LEPTOS_SITE_ROOT: "target/site",
+          LEPTOS_SITE_PKG_DIR: "pkg",
+          LEPTOS_OUTPUT_NAME: "seatkeeper",
+          // The server also finds this out from hash.txt; said here for whoever reads the config.
+          LEPTOS_HASH_FILES: "true",
           RUST_LOG: "warn",
           // The invitation test follows its link from the development mailbox (off by default).
           SEATKEEPER_DEV_MAILBOX: "on",
