@@ -57,8 +57,6 @@ export default defineConfig({
           LEPTOS_SITE_ROOT: "target/site",
           LEPTOS_SITE_PKG_DIR: "pkg",
           LEPTOS_OUTPUT_NAME: "seatkeeper",
-          // The server also finds this out from hash.txt; said here for whoever reads the config.
-          LEPTOS_HASH_FILES: "true",
           RUST_LOG: "warn",
           // The invitation test follows its link from the development mailbox (off by default).
           SEATKEEPER_DEV_MAILBOX: "on",

@@ -75,9 +75,15 @@ impl Hashes {
 /// says `false` to every script); and with the setting on but no hash file, Leptos would panic on
 /// every page. Returns what to log: `Err` when the pages will not find their WebAssembly.
 pub fn settle_hash_files(options: &mut LeptosOptions) -> Result<String, String> {
+    let found = Hashes::beside_binary(options);
+    settle_hash_files_with(options, found)
+}
+
+/// `settle_hash_files` with the hash file given (`None`: there is none).
+pub fn settle_hash_files_with(options: &mut LeptosOptions, found: Option<(PathBuf, Hashes)>) -> Result<String, String> {
     let pkg = Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
     let plain = pkg.join(format!("{}.wasm", options.output_name));
-    match Hashes::beside_binary(options) {
+    match found {
         Some((path, hashes)) => match hashes.file_name(&options.output_name, "wasm") {
             Some(wasm) if pkg.join(&wasm).is_file() => {
                 options.hash_files = true;
@@ -221,5 +227,34 @@ mod tests {
         assert_eq!(aliases["seatkeeper.css"], "seatkeeper.CCCCCCCCCCCCCCCCCCCCCC.css");
         assert_eq!(aliases.len(), 3);
         assert!(Hashes::parse("").aliases("seatkeeper").is_empty());
+    }
+
+    #[test]
+    fn hashed_names_are_used_exactly_when_the_hash_file_names_files_of_the_site() {
+        let root = std::env::temp_dir().join(format!("seatkeeper-settle-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(root.join("pkg")).unwrap();
+        let mut options = LeptosOptions::builder().output_name("seatkeeper").site_root(root.to_str().unwrap()).site_pkg_dir("pkg").build();
+        let hashes = Hashes::parse("js: AAAAAAAAAAAAAAAAAAAAAA\nwasm: BBBBBBBBBBBBBBBBBBBBBB\ncss: CCCCCCCCCCCCCCCCCCCCCC\n");
+        let file = PathBuf::from("/somewhere/hash.txt");
+
+        // An empty site: nothing to serve, whatever the setting said.
+        options.hash_files = true;
+        assert!(settle_hash_files_with(&mut options, None).is_err());
+        assert!(!options.hash_files, "no hash file: Leptos would panic on every page with the setting on");
+        assert!(settle_hash_files_with(&mut options, Some((file.clone(), hashes.clone()))).unwrap_err().contains("another build"));
+
+        // A site built without hashing, and a hash file left from an earlier build.
+        std::fs::write(root.join("pkg/seatkeeper.wasm"), b"").unwrap();
+        options.hash_files = true;
+        assert!(settle_hash_files_with(&mut options, Some((file.clone(), hashes.clone()))).unwrap().contains("stale"));
+        assert!(!options.hash_files);
+
+        // A hashed site and its hash file: on, even when the setting (scripts/env.sh) says false.
+        std::fs::remove_file(root.join("pkg/seatkeeper.wasm")).unwrap();
+        std::fs::write(root.join("pkg/seatkeeper.BBBBBBBBBBBBBBBBBBBBBB.wasm"), b"").unwrap();
+        options.hash_files = false;
+        assert!(settle_hash_files_with(&mut options, Some((file, hashes))).is_ok());
+        assert!(options.hash_files);
+        let _ = std::fs::remove_dir_all(root);
     }
 }
