@@ -211,7 +211,7 @@ async fn the_plain_names_of_hashed_files_answer_with_their_content_and_revalidat
     let site = Site::new();
     let hashes = Hashes::parse("js: AAAAAAAAAAAAAAAAAAAAAA\nwasm: Yt3Lq0TgN1d2m5J6c8b9aA\ncss: CCCCCCCCCCCCCCCCCCCCCC\n");
     let app = assets::pkg_service_with(site.0.join("pkg"), &hashes, "seatkeeper");
-    // The shell links the stylesheet as /pkg/seatkeeper.css (app/src/lib.rs).
+    // Without a hash file the shell links the stylesheet by its plain name (app/src/lib.rs, HashedStylesheet).
     let css = fetch(&app, "/seatkeeper.css", &[]).await;
     assert_eq!(css.status, StatusCode::OK);
     assert_eq!(css.body, b"body{margin:0}");
