@@ -50,11 +50,19 @@ function wrkMs(text) {
   return Number(m[1]) * { us: 0.001, ms: 1, s: 1000, m: 60000 }[m[2]];
 }
 
-/** One wrk run; resolves to { rps, p50, p99, errors, peakRss } while sampling the server's RSS. */
-function wrk(url, cookie, acceptEncoding) {
+/**
+ * One wrk run; resolves to { rps, p50, p99, errors, peakRss } while sampling the server's RSS. A
+ * view with a `body` is a server function: wrk POSTs it as JSON (a Lua script of three lines).
+ */
+function wrk(view, cookie, acceptEncoding) {
   const args = ["-t2", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--timeout", "10s", "--latency", "-H", `Cookie: ${cookie}`];
   if (acceptEncoding) args.push("-H", `Accept-Encoding: ${acceptEncoding}`);
-  args.push(url);
+  if (view.body) {
+    const lua = path.join(SQL_DIR, `wrk-${view.name}.lua`);
+    fs.writeFileSync(lua, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(view.body)}\nwrk.headers["Content-Type"] = "application/json"\n`);
+    args.push("-s", lua);
+  }
+  args.push(new URL(view.path, BASE).toString());
   return new Promise((resolve, reject) => {
     let peakRss = 0;
     const sampler = setInterval(() => {
@@ -108,14 +116,21 @@ function pgbench(name, statements) {
   return { tps: Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(out)?.[1] ?? NaN), p50: at(0.5), p99: at(0.99), failed, statements: statements.length };
 }
 
-/** The SQL one GET of `pathAndQuery` runs, captured on the capture server. */
-async function capturePage(cookie, pathAndQuery) {
-  // Once first, so that what is captured is a warm request (prepared statements, pool).
-  await request(CAPTURE, "GET", pathAndQuery, { cookie });
+/** One request of a view: a GET of the page, or the POST of its server function. */
+function fetchView(base, view, cookie) {
+  return view.body
+    ? request(base, "POST", view.path, { cookie, body: view.body, contentType: "application/json" })
+    : request(base, "GET", view.path, { cookie });
+}
+
+/** The SQL one request of `view` runs, captured on the capture server. */
+async function capturePage(cookie, view) {
+  // Once first, so that what is captured is a warm request (prepared statements, pool, caches).
+  await fetchView(CAPTURE, view, cookie);
   await settle(LOG);
   const offset = logOffset(LOG);
-  const reply = await request(CAPTURE, "GET", pathAndQuery, { cookie });
-  if (reply.status !== 200) throw new Error(`capture GET ${pathAndQuery}: ${reply.status}`);
+  const reply = await fetchView(CAPTURE, view, cookie);
+  if (reply.status !== 200) throw new Error(`capture ${view.path}: ${reply.status}`);
   await settle(LOG);
   return capturedStatements(LOG, offset, capturePids(DB));
 }
@@ -128,11 +143,28 @@ async function main() {
   const views = [
     { name: "heaviest", label: "Revit 2026, by coordinator descending, page 10", path: `${contractPath}?product=${product}&sort=coordinator&dir=desc&page=10` },
     { name: "first-page", label: "plain first page", path: contractPath },
+    {
+      // What a hydrated page fetches to turn the page or change the view: the server function.
+      name: "heaviest-api",
+      label: "the same heaviest view as a page turn in the browser (`POST /api/serials/page`, JSON)",
+      path: "/api/serials/page",
+      body: JSON.stringify({
+        query: {
+          contract_number: CONTRACT,
+          filter: { text: "", product, group: null, coordinator: null },
+          sort: "Coordinator",
+          descending: true,
+          page: 10,
+          page_size: 50,
+        },
+      }),
+    },
   ];
   for (const view of views) {
-    const reply = await request(BASE, "GET", view.path, { cookie });
-    if (reply.status !== 200 || !reply.body.includes("<table")) throw new Error(`GET ${view.path}: ${reply.status}, no table`);
-    for (let i = 0; i < 20; i++) await request(BASE, "GET", view.path, { cookie });
+    const reply = await fetchView(BASE, view, cookie);
+    const full = view.body ? reply.body.includes('"rows"') : reply.body.includes("<table");
+    if (reply.status !== 200 || !full) throw new Error(`${view.path}: ${reply.status}, no rows`);
+    for (let i = 0; i < 20; i++) await fetchView(BASE, view, cookie);
   }
   const before = memory();
   const rows = [];
@@ -142,12 +174,13 @@ async function main() {
     for (const encoding of ["", "gzip, br"]) {
       const url = new URL(view.path, BASE).toString();
       // Bytes of one answer as sent (compressed or not), and how.
-      const head = execFileSync("curl", ["-s", "-o", "/dev/null", "-w", "\nbytes=%{size_download}\n", "-H", `Cookie: ${cookie}`, ...(encoding ? ["-H", `Accept-Encoding: ${encoding}`] : []), "-D", "-", url], { encoding: "utf8" });
+      const post = view.body ? ["-X", "POST", "-H", "Content-Type: application/json", "--data-binary", view.body] : [];
+      const head = execFileSync("curl", ["-s", "-o", "/dev/null", "-w", "\nbytes=%{size_download}\n", "-H", `Cookie: ${cookie}`, ...post, ...(encoding ? ["-H", `Accept-Encoding: ${encoding}`] : []), "-D", "-", url], { encoding: "utf8" });
       const contentEncoding = /^content-encoding:\s*(\S+)/im.exec(head)?.[1] ?? "none";
       const bytes = Number(/^bytes=(\d+)$/m.exec(head)?.[1] ?? NaN);
       sizes[encoding] = { contentEncoding, bytes };
       say(`wrk ${view.name} ${encoding || "identity"} (${SECONDS} s, ${CONNECTIONS} connections)`);
-      const r = await wrk(url, cookie, encoding);
+      const r = await wrk(view, cookie, encoding);
       peakDuring = Math.max(peakDuring, r.peakRss);
       say(`  ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors`);
       rows.push({ view, encoding, ...r, ...sizes[encoding] });
@@ -161,7 +194,7 @@ async function main() {
     try {
       const captureCookie = await signIn(CAPTURE, "cm@acme.example", "seatkeeper-demo");
       for (const view of views) {
-        const statements = await capturePage(captureCookie, view.path);
+        const statements = await capturePage(captureCookie, view);
         say(`pgbench ${view.name}: ${statements.length} statements`);
         pg[view.name] = pgbench(`list-${view.name}`, statements);
         // Where a request's database time goes: each statement alone, median of 3, no other load.
@@ -185,7 +218,8 @@ async function main() {
   out.push(`### Products list through HTTP: wrk, ${CONNECTIONS} connections, ${SECONDS} s, a signed-in session (100,000-serial contract)`);
   out.push("");
   out.push(`\`wrk -t2 -c${CONNECTIONS} -d${SECONDS}s --timeout 10s --latency -H "Cookie: sk_session=..." [-H "Accept-Encoding: gzip, br"] URL\` against the release`);
-  out.push(`server's Products page (server-side rendered HTML, as a browser's first request gets it); wrk and the server share the 2 cores.`);
+  out.push(`server's Products page (server-side rendered HTML, as a browser's first request gets it) and the server function a hydrated page calls
+to turn the page (JSON); wrk and the server share the 2 cores.`);
   out.push(`*pgbench* runs, as one transaction script, every statement the server ran for one such request (captured from PostgreSQL's log`);
   out.push(`with its literal values), \`pgbench -n -c ${CONNECTIONS} -j 2 -T ${SECONDS}\`: the most the server could approach. Target: >= ${RPS_TARGET} requests/s with p99 < ${P99_TARGET} ms.`);
   out.push("");
@@ -211,7 +245,7 @@ async function main() {
     const p = pg[view.name];
     if (!p?.each) continue;
     out.push("");
-    out.push(`The ${view.label}: each statement the server ran for it, alone in psql (median of 3; ms; the whole script in \`target/bench/sql/list-${view.name}.sql\`):`);
+    out.push(`${view.label[0].toUpperCase()}${view.label.slice(1)}: each statement the server ran for it, alone in psql (median of 3; ms; the whole script in \`target/bench/sql/list-${view.name}.sql\`):`);
     out.push("");
     out.push(`| ms | statement |`);
     out.push(`| ---: | --- |`);
