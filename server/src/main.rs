@@ -6,6 +6,9 @@ use server::startup::{build_router, AppState};
 use server::{database, seed};
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage: server [serve | migrate | seed [--serials N] [--if-empty]]";
 
 #[tokio::main]
