@@ -56,7 +56,8 @@ test("the WebAssembly goes out precompressed, brotli first, and is cached for go
 
 test("pages are compressed and asked for again on every visit", async ({ page, request }) => {
   const answer = await request.get("/login", { headers: { "accept-encoding": "br, gzip" } });
-  expect(answer.headers()["content-encoding"]).toBe("br");
+  // Seatkeeper answers gzip (cheap to compress per answer); a proxy in front may choose brotli.
+  expect(answer.headers()["content-encoding"]).toMatch(/^(gzip|br)$/);
   expect(answer.headers()["cache-control"]).toMatch(/no-cache/);
   expect(answer.headers()["cache-control"]).not.toMatch(/immutable|max-age=[1-9]/);
   expect(answer.headers()["content-security-policy"]).toContain("'nonce-");
