@@ -2,12 +2,14 @@
 //! the cache is the page the list's SQL gives, and any change committed anywhere (plain SQL, a bulk
 //! action, another server instance, a renamed person) shows on the next request, while changes in
 //! flight or rolled back neither show nor spoil it; "select all matching" still refuses a stale
-//! selection (R23).
+//! selection (R23). The same cache keeps who coordinates what per company, which gives the viewer's
+//! roles on every request and the users list its SC column: exact the same way.
 
 mod common;
 
 use app::ssr::authz::{contract_view, ContractView};
 use app::ssr::products::{products_page_cached, ListCache};
+use app::ssr::roles::load_viewer_cached;
 use app::ssr::Actor;
 use axum::http::StatusCode;
 use axum::Router;
@@ -15,7 +17,8 @@ use common::*;
 use serde_json::json;
 use server::seed::{self, SeedOptions};
 use shared::products::*;
-use shared::Principal;
+use shared::people::{PeopleFilter, PeoplePage, Role, RoleFilter};
+use shared::{Principal, Viewer};
 use sqlx::{Connection, PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -505,4 +508,224 @@ async fn the_journal_costs_one_row_per_company_and_statement(pool: PgPool) {
     let before = journal(pool.clone()).await;
     sqlx::query("update people set may_download = may_download").execute(&pool).await.unwrap();
     assert_eq!(journal(pool.clone()).await, before, "columns the list does not show journal nothing");
+}
+
+// ---- Who coordinates what (roles::Coordination): the viewer's roles and the users list ----
+
+async fn actor_of(pool: &PgPool, email: &str) -> Actor {
+    let (company_id, person_id): (Uuid, Uuid) =
+        sqlx::query_as("select company_id, id from people where email = $1").bind(email).fetch_one(pool).await.unwrap();
+    Actor { principal: Principal::Person { company_id, person_id } }
+}
+
+/// Counted by SQL, independently of the cache.
+async fn coordinated(pool: &PgPool, email: &str) -> i64 {
+    sqlx::query_scalar("select count(*) from serial_numbers s join people p on p.id = s.coordinator_id where p.email = $1")
+        .bind(email)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+async fn viewer(pool: &PgPool, cache: &ListCache, email: &str) -> Viewer {
+    load_viewer_cached(pool, cache, &actor_of(pool, email).await).await.unwrap()
+}
+
+/// The viewer through the cache agrees with the SQL count, and a second look is a hit.
+async fn check_viewer(pool: &PgPool, cache: &ListCache, email: &str) -> Viewer {
+    let got = viewer(pool, cache, email).await;
+    assert_eq!(got.coordinated_serials, coordinated(pool, email).await, "{email}");
+    let hits = cache.computations();
+    assert_eq!(viewer(pool, cache, email).await, got);
+    assert_eq!(cache.computations(), hits, "{email}: the second look is served from the cache");
+    got
+}
+
+/// A user with nothing (no serials, not a CM) in the small demo.
+const NOBODY: &str = "user10@acme.example";
+
+async fn bulk(app: &Router, cookie: &str, selection: &Selection, action: BulkAction) -> BulkOutcome {
+    let reply = call(app, "serials/apply", Some(cookie), json!({ "contract_number": MAIN, "selection": selection, "action": action })).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    serde_json::from_str(&reply.body).unwrap()
+}
+
+/// The first `n` serials of the contract that `email` does not coordinate, as shown.
+async fn not_theirs(app: &Router, cookie: &str, who: Uuid, n: usize) -> Selection {
+    let all = page_via(app, cookie, &ProductsQuery::new(MAIN)).await;
+    Selection::Rows(all.rows.iter().filter(|r| r.coordinator_id != who).take(n).map(|r| ShownRow { id: r.id, version: r.version }).collect())
+}
+
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn the_viewers_roles_follow_assign_and_unassign_through_the_store(pool: PgPool) {
+    seed_small(&pool).await;
+    let app = app(pool.clone());
+    let cm = sign_in(&app, CM).await;
+    let nobody = sign_in(&app, NOBODY).await;
+    let who = person(&pool, NOBODY).await;
+    // Another instance's cache, and the process-wide one behind the router (GET /api/viewer).
+    let cache = ListCache::new();
+    let via_http = |cookie: String| {
+        let app = app.clone();
+        async move {
+            let reply = call(&app, "viewer", Some(&cookie), json!({})).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+            serde_json::from_str::<Viewer>(&reply.body).unwrap()
+        }
+    };
+    let before = check_viewer(&pool, &cache, NOBODY).await;
+    assert_eq!((before.coordinated_serials, before.role_labels()), (0, vec!["User"]));
+    assert_eq!(via_http(nobody.clone()).await, before);
+    assert_eq!(check_viewer(&pool, &cache, "sc2@acme.example").await.role_labels(), ["Software Coordinator"]);
+
+    // Assign: an SC of 4 serials on the next request, in both instances.
+    let selection = not_theirs(&app, &cm, who, 4).await;
+    bulk(&app, &cm, &selection, BulkAction::Assign { assignee: Assignee::Existing(who) }).await;
+    let after = check_viewer(&pool, &cache, NOBODY).await;
+    assert_eq!((after.coordinated_serials, after.role_labels()), (4, vec!["Software Coordinator"]));
+    assert_eq!(via_http(nobody.clone()).await.coordinated_serials, 4);
+    // R4: now the CM may give them the right to manage users, and they then may.
+    let grant = call(&app, "people/privilege", Some(&cm), json!({ "person": who, "privilege": "ManageUsers", "granted": true })).await;
+    assert_eq!(grant.status, StatusCode::OK, "{}", grant.body);
+    assert!(via_http(nobody.clone()).await.may_manage_users);
+    let grant = call(&app, "people/privilege", Some(&cm), json!({ "person": who, "privilege": "ManageUsers", "granted": false })).await;
+    assert_eq!(grant.status, StatusCode::OK, "{}", grant.body);
+
+    // Unassign two of them: 2 left, and removal is refused saying so (R21); Unassign the rest: a User
+    // again, who may no longer be given the right (R4) and can be removed.
+    let theirs = page_via(&app, &cm, &ProductsQuery { filter: SerialFilter { coordinator: Some(CoordinatorFilter::Person(who)), ..Default::default() }, ..ProductsQuery::new(MAIN) }).await;
+    let rows: Vec<ShownRow> = theirs.rows.iter().map(|r| ShownRow { id: r.id, version: r.version }).collect();
+    assert_eq!(rows.len(), 4);
+    bulk(&app, &cm, &Selection::Rows(rows[..2].to_vec()), BulkAction::Unassign).await;
+    assert_eq!(check_viewer(&pool, &cache, NOBODY).await.coordinated_serials, 2);
+    assert_eq!(via_http(nobody.clone()).await.coordinated_serials, 2);
+    let refused = call(&app, "people/remove", Some(&cm), json!({ "person": who })).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert!(refused.body.contains("coordinates 2 serial numbers"), "{}", refused.body);
+    bulk(&app, &cm, &Selection::Rows(rows[2..].to_vec()), BulkAction::Unassign).await;
+    let again = check_viewer(&pool, &cache, NOBODY).await;
+    assert_eq!((again.coordinated_serials, again.role_labels()), (0, vec!["User"]));
+    assert_eq!(via_http(nobody.clone()).await.coordinated_serials, 0);
+    let grant = call(&app, "people/privilege", Some(&cm), json!({ "person": who, "privilege": "ManageUsers", "granted": true })).await;
+    assert_eq!(grant.status, StatusCode::UNPROCESSABLE_ENTITY, "no longer an SC: {}", grant.body);
+    let removed = call(&app, "people/remove", Some(&cm), json!({ "person": who })).await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.body);
+}
+
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn the_viewers_count_follows_plain_sql_of_another_instance_but_not_an_open_transaction(pool: PgPool) {
+    seed(&pool, 120).await;
+    let (a, b) = (ListCache::new(), ListCache::new());
+    let who = person(&pool, NOBODY).await;
+    for cache in [&a, &b] {
+        assert_eq!(check_viewer(&pool, cache, NOBODY).await.coordinated_serials, 0);
+        check_viewer(&pool, cache, "sc1@acme.example").await;
+    }
+    let sc1 = coordinated(&pool, "sc1@acme.example").await;
+    let five: Vec<Uuid> = sqlx::query_scalar(
+        "select s.id from serial_numbers s join contracts c on c.id = s.contract_id
+          where c.contract_number = $1 and s.coordinator_id is distinct from $2 order by s.serial limit 5",
+    )
+    .bind(MAIN)
+    .bind(who)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+
+    // Open, not committed: neither instance shows it, and a map computed meanwhile (its snapshot
+    // lists the writer as running) is not taken for the committed state later.
+    let mut conn = other(&pool).await;
+    exec(&mut conn, "begin").await;
+    sqlx::query("update serial_numbers set coordinator_id = $2, version = version + 1, updated_at = now() where id = any($1)")
+        .bind(&five)
+        .bind(who)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query("select pg_current_xact_id()").execute(&pool).await.unwrap();
+    let hits = a.computations();
+    assert_eq!(viewer(&pool, &a, NOBODY).await.coordinated_serials, 0, "an uncommitted change is not shown");
+    assert_eq!(a.computations(), hits, "nor does it invalidate");
+    b.clear();
+    assert_eq!(check_viewer(&pool, &b, NOBODY).await.coordinated_serials, 0, "computed while the writer runs");
+    exec(&mut conn, "commit").await;
+
+    // Committed by "another instance" (plain SQL): both see it on their next request.
+    let moved_from_sc1 = sqlx::query_scalar::<_, i64>("select count(*) from serial_numbers where id = any($1) and coordinator_id = $2")
+        .bind(&five)
+        .bind(who)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(moved_from_sc1, 5);
+    for cache in [&a, &b] {
+        let hits = cache.computations();
+        let got = check_viewer(&pool, cache, NOBODY).await;
+        assert_eq!((got.coordinated_serials, got.role_labels()), (5, vec!["Software Coordinator"]));
+        assert!(cache.computations() > hits, "recomputed after the commit");
+        assert_eq!(check_viewer(&pool, cache, "sc1@acme.example").await.coordinated_serials, coordinated(&pool, "sc1@acme.example").await);
+    }
+    assert!(coordinated(&pool, "sc1@acme.example").await <= sc1);
+
+    // A rolled-back change invalidates nothing; an unassignment by plain SQL (null: the CM's by
+    // default, R3, counted for nobody) shows.
+    exec(&mut conn, "begin").await;
+    exec(&mut conn, "update serial_numbers set coordinator_id = null, version = version + 1").await;
+    exec(&mut conn, "rollback").await;
+    let hits = a.computations();
+    assert_eq!(viewer(&pool, &a, NOBODY).await.coordinated_serials, 5);
+    assert_eq!(a.computations(), hits, "a rolled-back change does not invalidate");
+    sqlx::query("update serial_numbers set coordinator_id = null where id = any($1)").bind(&five[..3]).execute(&mut conn).await.unwrap();
+    for cache in [&a, &b] {
+        assert_eq!(check_viewer(&pool, cache, NOBODY).await.coordinated_serials, 2);
+    }
+    let cm = check_viewer(&pool, &a, CM).await;
+    assert_eq!(cm.coordinated_serials, 0, "the CM's serials by default are not counted (R3)");
+    assert!(cm.is_contract_manager() && cm.may_manage_users);
+}
+
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn the_users_list_shows_the_sc_role_right_after_an_assign(pool: PgPool) {
+    seed_small(&pool).await;
+    let app = app(pool.clone());
+    let cm = sign_in(&app, CM).await;
+    let who = person(&pool, NOBODY).await;
+    let list = |filter: PeopleFilter| {
+        let (app, cm) = (app.clone(), cm.clone());
+        async move {
+            let reply = call(&app, "people/list", Some(&cm), json!({ "filter": filter, "page": 1 })).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+            serde_json::from_str::<PeoplePage>(&reply.body).unwrap()
+        }
+    };
+    let roles_of = |page: &PeoplePage| page.rows.iter().find(|r| r.id == who).map(|r| (r.roles.clone(), r.removable));
+    let scs = || PeopleFilter { role: Some(RoleFilter::SoftwareCoordinator), ..PeopleFilter::default() };
+    // Twice, so the second is served from the (process-wide) cache.
+    let everyone = list(PeopleFilter::default()).await;
+    assert_eq!(list(PeopleFilter::default()).await, everyone);
+    assert_eq!(roles_of(&everyone), Some((vec![Role::User], true)));
+    let before = list(scs()).await;
+    assert_eq!(roles_of(&before), None);
+    assert!(before.total >= 4, "the demo's SCs");
+
+    let selection = not_theirs(&app, &cm, who, 3).await;
+    let outcome = bulk(&app, &cm, &selection, BulkAction::Assign { assignee: Assignee::Existing(who) }).await;
+    assert_eq!(roles_of(&list(PeopleFilter::default()).await), Some((vec![Role::SoftwareCoordinator], false)));
+    let after = list(scs()).await;
+    assert_eq!(after.total, before.total + 1);
+    assert_eq!(roles_of(&after), Some((vec![Role::SoftwareCoordinator], false)));
+    let users = list(PeopleFilter { role: Some(RoleFilter::User), ..PeopleFilter::default() }).await;
+    assert_eq!(roles_of(&users), None);
+    let csv = send(&app, get("/export/people?role=sc", Some(&cm))).await;
+    assert!(csv.body.contains(NOBODY), "the CSV export reads the same: {}", csv.body);
+
+    // Undone through the store: a User again.
+    let undone = call(&app, "serials/undo", Some(&cm), json!({ "contract_number": MAIN, "change_id": outcome.change_id.unwrap() })).await;
+    assert_eq!(undone.status, StatusCode::OK, "{}", undone.body);
+    assert_eq!(roles_of(&list(PeopleFilter::default()).await), Some((vec![Role::User], true)));
+    assert_eq!(list(scs()).await.total, before.total);
+
+    let reply = send(&app, get("/export/people?role=sc", Some(&cm))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(!reply.body.contains(NOBODY), "{}", reply.body);
 }

@@ -3,7 +3,9 @@
 
 use super::audit::{self, Change, Who};
 use super::authz::UserManager;
-use super::{invitations, roles, Actor};
+use super::products::ListCache;
+use super::roles::{self, Coordination};
+use super::{invitations, Actor};
 use crate::AppError;
 use serde_json::json;
 use shared::audit::Action;
@@ -13,6 +15,7 @@ use shared::{Email, FieldErrors, PersonName};
 use sqlx::postgres::PgArguments;
 use sqlx::{Arguments, PgPool};
 use std::collections::HashMap;
+use std::sync::LazyLock;
 use uuid::Uuid;
 
 const PAGE_SIZE: i64 = shared::people::PAGE_SIZE as i64;
@@ -33,14 +36,21 @@ struct Row {
 }
 
 /// The company's people with what the list shows of them, searched ($2) and filtered by status ($3),
-/// role ($4) and having cloud services ($5); `shown` is what the page and its count read.
-const SHOWN: &str = "
+/// role ($4) and having cloud services ($5); `shown` is what the page and its count read. Who is an
+/// SC comes from the company's cached map of who coordinates what: $6 the coordinators, $7 the
+/// snapshot it was computed in, checked in this statement; should a change have committed since
+/// (a moment's race with the check of `roles::person_viewer`), each listed person is looked up.
+static SHOWN: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "
     with listed as (
         select p.id, p.email, p.first_name || ' ' || p.last_name as name, p.status, p.first_name, p.last_name,
                exists (select 1 from invitations i where i.company_id = p.company_id and i.person_id = p.id
                          and i.accepted_at is null and i.revoked_at is null and i.expires_at > now()) as open_invitation,
                exists (select 1 from contracts c where c.company_id = p.company_id and c.manager_id = p.id) as is_cm,
-               exists (select 1 from serial_numbers s where s.company_id = p.company_id and s.coordinator_id = p.id) as is_sc,
+               case when {stale}
+                    then exists (select 1 from serial_numbers s where s.company_id = p.company_id and s.coordinator_id = p.id)
+                    else p.id = any($6::uuid[]) end as is_sc,
                (select count(*) from service_assignments a where a.company_id = p.company_id and a.person_id = p.id) as services,
                p.may_download, p.may_manage_users
           from people p
@@ -51,16 +61,22 @@ const SHOWN: &str = "
          where ($3::text is null or $3 = case when status = 'active' then 'active' when open_invitation then 'invited' else 'expired' end)
            and ($4::text is null or ($4 = 'cm' and is_cm) or ($4 = 'sc' and is_sc) or ($4 = 'user' and not is_cm and not is_sc))
            and ($5::bool is null or (services > 0) = $5)
-    )";
+    )",
+        stale = ListCache::changed_since("$1", "$7")
+    )
+});
 
 pub async fn list(pool: &PgPool, actor: &Actor, filter: &PeopleFilter, page: u32) -> Result<PeoplePage, AppError> {
-    let (company_id, _) = actor.person().ok_or(AppError::NotFound)?;
-    let viewer = roles::load_viewer(pool, actor).await?;
+    let (company_id, person_id) = actor.person().ok_or(AppError::NotFound)?;
+    // One lookup of who coordinates what for the page: checked with the viewer's row, and again in
+    // each statement that uses it.
+    let (viewer, coordination) = roles::person_viewer(pool, ListCache::global(), actor, company_id, person_id).await?;
     let may_manage = viewer.may_manage_users;
-    let total: i64 = sqlx::query_scalar_with(&format!("{SHOWN} select count(*) from shown"), shown_arguments(company_id, filter)?)
-        .fetch_one(pool)
-        .await?;
-    let rows = rows(pool, company_id, filter, PAGE_SIZE, (page.max(1) as i64 - 1) * PAGE_SIZE).await?;
+    let total: i64 =
+        sqlx::query_scalar_with(&format!("{} select count(*) from shown", *SHOWN), shown_arguments(company_id, filter, &coordination)?)
+            .fetch_one(pool)
+            .await?;
+    let rows = rows(pool, company_id, filter, &coordination, PAGE_SIZE, (page.max(1) as i64 - 1) * PAGE_SIZE).await?;
     Ok(PeoplePage {
         total: total as u64,
         may_manage,
@@ -73,8 +89,8 @@ fn like_pattern(search: &str) -> String {
     format!("%{}%", search.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
 }
 
-/// $1-$5 of `SHOWN`: the company, the search and the three filters.
-fn shown_arguments(company_id: Uuid, filter: &PeopleFilter) -> Result<PgArguments, AppError> {
+/// $1-$7 of `SHOWN`: the company, the search, the three filters, who coordinates and as of when.
+fn shown_arguments(company_id: Uuid, filter: &PeopleFilter, coordination: &Coordination) -> Result<PgArguments, AppError> {
     let search = shared::text::search("Search", &filter.search)?;
     let mut arguments = PgArguments::default();
     let added = arguments
@@ -82,24 +98,34 @@ fn shown_arguments(company_id: Uuid, filter: &PeopleFilter) -> Result<PgArgument
         .and_then(|_| arguments.add(like_pattern(&search)))
         .and_then(|_| arguments.add(filter.status.map(|s| s.key())))
         .and_then(|_| arguments.add(filter.role.map(|r| r.key())))
-        .and_then(|_| arguments.add(filter.with_services));
+        .and_then(|_| arguments.add(filter.with_services))
+        .and_then(|_| arguments.add(coordination.coordinators()))
+        .and_then(|_| arguments.add(coordination.snapshot.as_str()));
     added.map_err(|e| super::db::internal(e))?;
     Ok(arguments)
 }
 
-async fn rows(pool: &PgPool, company_id: Uuid, filter: &PeopleFilter, limit: i64, offset: i64) -> Result<Vec<PersonRow>, AppError> {
-    let mut arguments = shown_arguments(company_id, filter)?;
+async fn rows(
+    pool: &PgPool,
+    company_id: Uuid,
+    filter: &PeopleFilter,
+    coordination: &Coordination,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<PersonRow>, AppError> {
+    let mut arguments = shown_arguments(company_id, filter, coordination)?;
     arguments
         .add(limit)
         .and_then(|_| arguments.add(offset))
         .map_err(|e| super::db::internal(e))?;
     let rows: Vec<Row> = sqlx::query_as_with(
         &format!(
-            "{SHOWN}
+            "{}
              select id, email, name, status, open_invitation, is_cm, is_sc, services, may_download, may_manage_users
                from shown
               order by last_name, first_name, email
-              limit $6 offset $7"
+              limit $8 offset $9",
+            *SHOWN
         ),
         arguments,
     )
@@ -132,8 +158,9 @@ async fn rows(pool: &PgPool, company_id: Uuid, filter: &PeopleFilter, limit: i64
 
 /// Everyone of the caller's company the filter lets through, for the CSV export.
 pub async fn everyone(pool: &PgPool, actor: &Actor, filter: &PeopleFilter) -> Result<Vec<PersonRow>, AppError> {
-    let (company_id, _) = actor.person().ok_or(AppError::NotFound)?;
-    rows(pool, company_id, filter, i64::MAX, 0).await
+    let (company_id, person_id) = actor.person().ok_or(AppError::NotFound)?;
+    let (_, coordination) = roles::person_viewer(pool, ListCache::global(), actor, company_id, person_id).await?;
+    rows(pool, company_id, filter, &coordination, i64::MAX, 0).await
 }
 
 /// Refuses an email someone of the company already has (compared case-insensitively), naming them.
@@ -290,25 +317,51 @@ pub async fn bulk_add(pool: &PgPool, manager: &UserManager, text: &str) -> Resul
     Ok(format!("{} {people} added and invited{skipped}.", to_add.len()))
 }
 
+/// What stands in the way of removing a person ($1 company, $2 person), the person locked: how many
+/// serials they coordinate is $3, the company's cached map's count, unless the map (its snapshot
+/// $4) is stale in this statement: then the serials are counted.
+static REMOVAL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "select p.first_name || ' ' || p.last_name,
+                coalesce((select array_agg(c.contract_number order by c.contract_number) from contracts c
+                           where c.company_id = p.company_id and c.manager_id = p.id), '{{}}'),
+                case when {stale}
+                     then (select count(*) from serial_numbers s where s.company_id = p.company_id and s.coordinator_id = p.id)
+                     else $3::int8 end,
+                (select count(*) from service_assignments a where a.company_id = p.company_id and a.person_id = p.id),
+                p.may_download, p.may_manage_users
+           from people p where p.company_id = $1 and p.id = $2 and p.status <> 'removed'
+           for no key update of p",
+        stale = ListCache::changed_since("$1", "$4")
+    )
+});
+
+/// Whether a person ($1 company, $2 person) is an SC, the person locked: $3 from the company's
+/// cached map unless it (its snapshot $4) is stale in this statement.
+static PRIVILEGE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "select p.first_name || ' ' || p.last_name,
+                case when {stale}
+                     then exists (select 1 from serial_numbers s where s.company_id = p.company_id and s.coordinator_id = p.id)
+                     else $3::bool end
+           from people p where p.company_id = $1 and p.id = $2 and p.status <> 'removed' for no key update of p",
+        stale = ListCache::changed_since("$1", "$4")
+    )
+});
+
 /// R20, R21: a person is removed only when nothing is assigned to them and they are neither a CM nor
 /// an SC; otherwise the refusal says everything that remains. Removed people cannot sign in; their
 /// history stays.
 pub async fn remove(pool: &PgPool, manager: &UserManager, person: Uuid) -> Result<String, AppError> {
     let company_id = manager.company_id();
+    let coordination = ListCache::global().coordination(pool, company_id, true).await?;
     let mut tx = pool.begin().await?;
-    let row: Option<(String, Vec<String>, i64, i64, bool, bool)> = sqlx::query_as(
-        "select p.first_name || ' ' || p.last_name,
-                coalesce((select array_agg(c.contract_number order by c.contract_number) from contracts c
-                           where c.company_id = p.company_id and c.manager_id = p.id), '{}'),
-                (select count(*) from serial_numbers s where s.company_id = p.company_id and s.coordinator_id = p.id),
-                (select count(*) from service_assignments a where a.company_id = p.company_id and a.person_id = p.id),
-                p.may_download, p.may_manage_users
-           from people p where p.company_id = $1 and p.id = $2 and p.status <> 'removed'
-           for no key update of p",
-    )
-    .bind(company_id)
-    .bind(person)
-    .fetch_optional(&mut *tx)
+    let row: Option<(String, Vec<String>, i64, i64, bool, bool)> = sqlx::query_as(REMOVAL.as_str())
+        .bind(company_id)
+        .bind(person)
+        .bind(coordination.serials_of(person))
+        .bind(coordination.snapshot.as_str())
+        .fetch_optional(&mut *tx)
     .await?;
     let (name, managed, coordinated, services, download, manage_users) = row.ok_or(AppError::NotFound)?;
     let mut remains = Vec::new();
@@ -347,15 +400,14 @@ pub async fn remove(pool: &PgPool, manager: &UserManager, person: Uuid) -> Resul
 pub async fn set_privilege(pool: &PgPool, manager: &UserManager, person: Uuid, privilege: shared::people::Privilege, granted: bool) -> Result<String, AppError> {
     use shared::people::Privilege;
     let company_id = manager.company_id();
+    let coordination = ListCache::global().coordination(pool, company_id, true).await?;
     let mut tx = pool.begin().await?;
-    let row: Option<(String, bool)> = sqlx::query_as(
-        "select p.first_name || ' ' || p.last_name,
-                exists (select 1 from serial_numbers s where s.company_id = p.company_id and s.coordinator_id = p.id)
-           from people p where p.company_id = $1 and p.id = $2 and p.status <> 'removed' for no key update of p",
-    )
-    .bind(company_id)
-    .bind(person)
-    .fetch_optional(&mut *tx)
+    let row: Option<(String, bool)> = sqlx::query_as(PRIVILEGE.as_str())
+        .bind(company_id)
+        .bind(person)
+        .bind(coordination.serials_of(person) > 0)
+        .bind(coordination.snapshot.as_str())
+        .fetch_optional(&mut *tx)
     .await?;
     let (name, is_sc) = row.ok_or(AppError::NotFound)?;
     let column = match privilege {

@@ -20,19 +20,32 @@
 //! `txid >= pg_snapshot_xmin(snapshot)` only narrows the index scan: every txid below xmin is visible
 //! in the snapshot.
 //!
-//! Bounded: at most `MAX_IDS` ids held in all (an LRU), entries older than `TTL` are recomputed, and
-//! journal rows are pruned once every entry that may still live has seen them (see `prune`).
+//! Bounded: at most `MAX_HELD` values (ids, facet options, coordinators) and `MAX_ENTRIES` entries
+//! held in all, the least recently used going first whatever their kind; entries older than `TTL`
+//! are recomputed, and journal rows are pruned once every entry that may still live has seen them
+//! (see `prune`).
+//!
+//! The same machinery keeps a third kind of answer, per company: who coordinates what
+//! (`roles::Coordination`, person -> serials they explicitly coordinate, R3), which every request
+//! that renders a page needs for the viewer's roles (`roles::load_viewer`) and the users list for
+//! its SC column. Coordinator changes are HOT updates with no index on `coordinator_id` (migration
+//! 20261202000001), so counting them per request would scan the company's serials; the serials'
+//! trigger journals every change of `serial_numbers`, so the cached map is exact under the same
+//! check (`ListCache::changed_since`), made in the statement that reads the viewer's row.
 
+use crate::ssr::roles::Coordination;
+use crate::AppError;
 use shared::products::{PersonOption, ProductOption, SerialFilter, SortKey};
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres, Transaction};
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-/// Ids held by one server process in all: 16 bytes each, so 32 MB.
-pub const MAX_IDS: usize = 2_000_000;
+/// Values (ids, facet options, coordinators) held by one server process in all: an id is 16 bytes,
+/// so at most about 32 MB.
+pub const MAX_HELD: usize = 2_000_000;
 /// Entries held in all (many small answers to free text).
 pub const MAX_ENTRIES: usize = 20_000;
 /// An entry older than this is computed again. Must stay well below `JOURNAL_KEPT`.
@@ -59,6 +72,23 @@ pub(super) struct FacetsKey {
     pub database: Arc<str>,
     pub company: Uuid,
     pub contract: Uuid,
+}
+
+/// A company's answer that does not depend on a contract (who coordinates what).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct CompanyKey {
+    database: Arc<str>,
+    company: Uuid,
+}
+
+/// What the cache needs of every kind of answer it keeps.
+trait Cached {
+    /// When its computation began (before its snapshot was taken).
+    fn created(&self) -> Instant;
+    /// The cache's clock when it was last handed out (for the LRU).
+    fn last_used(&self) -> &AtomicU64;
+    /// How many values it holds, counted against `MAX_HELD`.
+    fn weight(&self) -> usize;
 }
 
 /// Every matching serial's id, in the list's order, as of `snapshot`.
@@ -103,17 +133,104 @@ impl Facets {
     pub fn created(&self) -> Instant {
         self.created
     }
+}
 
+impl Cached for Ids {
+    fn created(&self) -> Instant {
+        self.created
+    }
+    fn last_used(&self) -> &AtomicU64 {
+        &self.last_used
+    }
+    fn weight(&self) -> usize {
+        self.ids.len()
+    }
+}
+
+impl Cached for Facets {
+    fn created(&self) -> Instant {
+        self.created
+    }
+    fn last_used(&self) -> &AtomicU64 {
+        &self.last_used
+    }
     fn weight(&self) -> usize {
         self.products.len() + self.groups.len() + self.coordinators.len()
     }
 }
 
+impl Cached for Coordination {
+    fn created(&self) -> Instant {
+        Coordination::created(self)
+    }
+    fn last_used(&self) -> &AtomicU64 {
+        &self.last_used
+    }
+    fn weight(&self) -> usize {
+        self.coordinators().len()
+    }
+}
+
+/// The entries of one kind, with the values they hold.
+struct Table<K, V> {
+    map: HashMap<K, Arc<V>>,
+    held: usize,
+}
+
+impl<K, V> Default for Table<K, V> {
+    fn default() -> Self {
+        Self { map: HashMap::new(), held: 0 }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone, V: Cached> Table<K, V> {
+    /// The entry unless it outlived `TTL` (then it goes).
+    fn get(&mut self, key: &K, tick: u64) -> Option<Arc<V>> {
+        match self.map.get(key) {
+            Some(e) if e.created().elapsed() < TTL => {
+                e.last_used().store(tick, Ordering::Relaxed);
+                Some(e.clone())
+            }
+            Some(_) => {
+                self.remove(key);
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn put(&mut self, key: K, value: Arc<V>, tick: u64) {
+        value.last_used().store(tick, Ordering::Relaxed);
+        self.held += value.weight();
+        if let Some(old) = self.map.insert(key, value) {
+            self.held -= old.weight();
+        }
+    }
+
+    fn remove(&mut self, key: &K) {
+        if let Some(e) = self.map.remove(key) {
+            self.held -= e.weight();
+        }
+    }
+
+    /// Forgets `stale` (only that entry: a newer one put meanwhile stays).
+    fn drop_if(&mut self, key: &K, stale: &Arc<V>) {
+        if self.map.get(key).is_some_and(|e| Arc::ptr_eq(e, stale)) {
+            self.remove(key);
+        }
+    }
+
+    /// The least recently used entry: (its tick, its key).
+    fn oldest(&self) -> Option<(u64, K)> {
+        self.map.iter().map(|(k, e)| (e.last_used().load(Ordering::Relaxed), k)).min_by_key(|(t, _)| *t).map(|(t, k)| (t, k.clone()))
+    }
+}
+
 #[derive(Default)]
 struct Entries {
-    lists: HashMap<ListKey, Arc<Ids>>,
-    facets: HashMap<FacetsKey, Arc<Facets>>,
-    ids_held: usize,
+    lists: Table<ListKey, Ids>,
+    facets: Table<FacetsKey, Facets>,
+    coordination: Table<CompanyKey, Coordination>,
     tick: u64,
 }
 
@@ -124,23 +241,28 @@ impl Entries {
     }
 
     fn held(&self) -> usize {
-        self.ids_held + self.facets.values().map(|f| f.weight()).sum::<usize>()
+        self.lists.held + self.facets.held + self.coordination.held
     }
 
-    /// Drops the least recently used entries until the bounds hold.
+    fn len(&self) -> usize {
+        self.lists.map.len() + self.facets.map.len() + self.coordination.map.len()
+    }
+
+    /// Drops the least recently used entries, of whatever kind, until the bounds hold.
     fn evict(&mut self) {
-        while (self.ids_held > MAX_IDS || self.lists.len() + self.facets.len() > MAX_ENTRIES) && !self.lists.is_empty() {
-            let oldest = self.lists.iter().min_by_key(|(_, e)| e.last_used.load(Ordering::Relaxed)).map(|(k, _)| k.clone());
-            if let Some(key) = oldest {
-                if let Some(e) = self.lists.remove(&key) {
-                    self.ids_held -= e.ids.len();
-                }
-            }
-        }
-        while self.facets.len() > MAX_ENTRIES / 2 {
-            let oldest = self.facets.iter().min_by_key(|(_, e)| e.last_used.load(Ordering::Relaxed)).map(|(k, _)| k.clone());
-            if let Some(key) = oldest {
-                self.facets.remove(&key);
+        while self.held() > MAX_HELD || self.len() > MAX_ENTRIES {
+            let list = self.lists.oldest();
+            let facets = self.facets.oldest();
+            let coordination = self.coordination.oldest();
+            let Some(oldest) = [list.as_ref().map(|o| o.0), facets.as_ref().map(|o| o.0), coordination.as_ref().map(|o| o.0)].into_iter().flatten().min()
+            else {
+                break;
+            };
+            match (list, facets, coordination) {
+                (Some((t, key)), _, _) if t == oldest => self.lists.remove(&key),
+                (_, Some((t, key)), _) if t == oldest => self.facets.remove(&key),
+                (_, _, Some((_, key))) => self.coordination.remove(&key),
+                _ => break,
             }
         }
     }
@@ -164,9 +286,10 @@ pub struct ListCache {
     entries: Mutex<Entries>,
     list_flights: Flights<ListKey>,
     facet_flights: Flights<FacetsKey>,
+    coordination_flights: Flights<CompanyKey>,
     /// Per database (an xmin is a cluster's).
     pruning: Arc<Mutex<HashMap<Arc<str>, Pruning>>>,
-    /// Lists and facets computed so far (tests tell a hit from a miss by it).
+    /// Answers (lists, facets, who coordinates) computed so far (tests tell a hit from a miss by it).
     computed: AtomicU64,
 }
 
@@ -185,13 +308,13 @@ impl ListCache {
         GLOBAL.get_or_init(ListCache::new)
     }
 
-    /// (entries, ids held) for tests and diagnostics.
+    /// (entries, values held) for tests and diagnostics.
     pub fn size(&self) -> (usize, usize) {
         let entries = lock(&self.entries);
-        (entries.lists.len() + entries.facets.len(), entries.held())
+        (entries.len(), entries.held())
     }
 
-    /// How many lists and facets this cache has computed (each a miss).
+    /// How many answers this cache has computed (each a miss).
     pub fn computations(&self) -> u64 {
         self.computed.load(Ordering::Relaxed)
     }
@@ -208,70 +331,98 @@ impl ListCache {
     pub(super) fn list(&self, key: &ListKey) -> Option<Arc<Ids>> {
         let mut entries = lock(&self.entries);
         let tick = entries.next_tick();
-        match entries.lists.get(key) {
-            Some(e) if e.created.elapsed() < TTL => {
-                e.last_used.store(tick, Ordering::Relaxed);
-                Some(e.clone())
-            }
-            Some(_) => {
-                if let Some(e) = entries.lists.remove(key) {
-                    entries.ids_held -= e.ids.len();
-                }
-                None
-            }
-            None => None,
-        }
+        entries.lists.get(key, tick)
     }
 
     pub(super) fn facets(&self, key: &FacetsKey) -> Option<Arc<Facets>> {
         let mut entries = lock(&self.entries);
         let tick = entries.next_tick();
-        match entries.facets.get(key) {
-            Some(e) if e.created.elapsed() < TTL => {
-                e.last_used.store(tick, Ordering::Relaxed);
-                Some(e.clone())
-            }
-            Some(_) => {
-                entries.facets.remove(key);
-                None
-            }
-            None => None,
-        }
+        entries.facets.get(key, tick)
     }
 
     pub(super) fn put_list(&self, key: ListKey, value: Arc<Ids>) {
         let mut entries = lock(&self.entries);
         let tick = entries.next_tick();
-        value.last_used.store(tick, Ordering::Relaxed);
-        entries.ids_held += value.ids.len();
-        if let Some(old) = entries.lists.insert(key, value) {
-            entries.ids_held -= old.ids.len();
-        }
+        entries.lists.put(key, value, tick);
         entries.evict();
     }
 
     pub(super) fn put_facets(&self, key: FacetsKey, value: Arc<Facets>) {
         let mut entries = lock(&self.entries);
         let tick = entries.next_tick();
-        value.last_used.store(tick, Ordering::Relaxed);
-        entries.facets.insert(key, value);
+        entries.facets.put(key, value, tick);
         entries.evict();
     }
 
     /// Forgets `stale` (only that entry: a newer one put meanwhile stays).
     pub(super) fn drop_list(&self, key: &ListKey, stale: &Arc<Ids>) {
-        let mut entries = lock(&self.entries);
-        if entries.lists.get(key).is_some_and(|e| Arc::ptr_eq(e, stale)) {
-            entries.lists.remove(key);
-            entries.ids_held -= stale.ids.len();
-        }
+        lock(&self.entries).lists.drop_if(key, stale);
     }
 
     pub(super) fn drop_facets(&self, key: &FacetsKey, stale: &Arc<Facets>) {
-        let mut entries = lock(&self.entries);
-        if entries.facets.get(key).is_some_and(|e| Arc::ptr_eq(e, stale)) {
-            entries.facets.remove(key);
+        lock(&self.entries).facets.drop_if(key, stale);
+    }
+
+    /// Who coordinates what in the company: the cached map, or one computed now (one computation
+    /// per company at a time). Not checked here: the caller checks it in the statement that uses it
+    /// (`changed_since`), forgets it when stale (`forget_coordination`) and asks again with
+    /// `consult` false after a few tries (a flood of changes), which computes regardless.
+    pub(crate) async fn coordination(&self, pool: &PgPool, company: Uuid, consult: bool) -> Result<Arc<Coordination>, AppError> {
+        let key = CompanyKey { database: database_of(pool), company };
+        if consult {
+            let mut entries = lock(&self.entries);
+            let tick = entries.next_tick();
+            if let Some(found) = entries.coordination.get(&key, tick) {
+                return Ok(found);
+            }
         }
+        self.maybe_prune(pool, &key.database);
+        let _flight = Flight::enter(&self.coordination_flights, key.clone()).await;
+        if consult {
+            // Computed by the request this one waited for; the statement using it checks it.
+            let mut entries = lock(&self.entries);
+            let tick = entries.next_tick();
+            if let Some(found) = entries.coordination.get(&key, tick) {
+                return Ok(found);
+            }
+        }
+        let created = Instant::now();
+        let (mut tx, snapshot, _) = snapshot_transaction(pool).await?;
+        // R3: a serial without a coordinator is the CM's by default and counts for nobody.
+        let counts: Vec<(Uuid, i64)> = sqlx::query_as(
+            "select coordinator_id, count(*) from serial_numbers
+              where company_id = $1 and coordinator_id is not null group by 1",
+        )
+        .bind(company)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.note_computed();
+        let coordination = Arc::new(Coordination::new(snapshot, counts, created));
+        let mut entries = lock(&self.entries);
+        let tick = entries.next_tick();
+        entries.coordination.put(key, coordination.clone(), tick);
+        entries.evict();
+        Ok(coordination)
+    }
+
+    /// Forgets a stale map of who coordinates what (only that one: a newer one put meanwhile stays).
+    pub(crate) fn forget_coordination(&self, pool: &PgPool, company: Uuid, stale: &Arc<Coordination>) {
+        let key = CompanyKey { database: database_of(pool), company };
+        lock(&self.entries).coordination.drop_if(&key, stale);
+    }
+
+    /// The journal check as an SQL expression over two parameters (`"$1"`, `"$3"`: the company and
+    /// an entry's snapshot as text): true when a change of that company (or of every company) is
+    /// committed that the snapshot did not see, i.e. the entry is stale. Exact only in the
+    /// statement that reads what the entry is used with (one statement, one snapshot).
+    pub(crate) fn changed_since(company: &str, snapshot: &str) -> String {
+        format!(
+            "exists (select 1 from list_changes j
+                      where j.company_id in ({company}, '00000000-0000-0000-0000-000000000000')
+                        and j.txid >= pg_snapshot_xmin({snapshot}::text::pg_snapshot)
+                        and not pg_visible_in_snapshot(j.txid, {snapshot}::text::pg_snapshot))"
+        )
     }
 
     pub(super) async fn list_flight(&self, key: &ListKey) -> Flight<'_, ListKey> {
@@ -358,6 +509,16 @@ impl<K: std::hash::Hash + Eq + Clone> Drop for Flight<'_, K> {
             }
         }
     }
+}
+
+/// A REPEATABLE READ, READ ONLY transaction and the snapshot it reads in, with the server's clock
+/// when it began (before the snapshot was taken, so "changed after" errs on the side of refusing).
+pub(super) async fn snapshot_transaction(pool: &PgPool) -> Result<(Transaction<'static, Postgres>, String, i64), AppError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("set transaction isolation level repeatable read, read only").execute(&mut *tx).await?;
+    let (snapshot, as_of_micros): (String, i64) =
+        sqlx::query_as("select pg_current_snapshot()::text, (extract(epoch from now()) * 1000000)::int8").fetch_one(&mut *tx).await?;
+    Ok((tx, snapshot, as_of_micros))
 }
 
 /// The database a pool reaches, as part of every key.

@@ -1,12 +1,12 @@
 //! The Products table: one page of a contract's serials, filtered and sorted on the server, with
 //! what its filters offer (through the exact cache of `cache.rs`); and the contracts a person manages.
 
-use super::cache::{database_of, FacetsKey, Facets, Ids, ListCache, ListKey};
+use super::cache::{database_of, snapshot_transaction, FacetsKey, Facets, Ids, ListCache, ListKey};
 use super::filter::{needs_joins, push_filter, search_pattern, FROM, FROM_SERIALS_ONLY};
 use crate::ssr::authz::{Contract, ContractManager, ContractView, Member};
 use crate::AppError;
 use shared::products::{PersonOption, ProductOption, ProductsPage, ProductsQuery, SerialFilter, SerialRow, SortKey};
-use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
+use sqlx::{PgPool, Postgres, QueryBuilder};
 use std::sync::Arc;
 use std::time::Instant;
 use uuid::Uuid;
@@ -234,16 +234,6 @@ impl Fetched {
             version: self.version?,
         }))
     }
-}
-
-/// A REPEATABLE READ, READ ONLY transaction and the snapshot it reads in, with the server's clock
-/// when it began (before the snapshot was taken, so "changed after" errs on the side of refusing).
-async fn snapshot_transaction(pool: &PgPool) -> Result<(Transaction<'static, Postgres>, String, i64), AppError> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("set transaction isolation level repeatable read, read only").execute(&mut *tx).await?;
-    let (snapshot, as_of_micros): (String, i64) =
-        sqlx::query_as("select pg_current_snapshot()::text, (extract(epoch from now()) * 1000000)::int8").fetch_one(&mut *tx).await?;
-    Ok((tx, snapshot, as_of_micros))
 }
 
 /// Every matching serial's id in the list's order: the list's own SQL (the filter of `filter.rs`,
