@@ -125,7 +125,7 @@ pub async fn products_page_cached(pool: &PgPool, cache: &ListCache, view: &Contr
             None => contract_facets(pool, cache, &facets_key, contract, consult).await?,
         };
         let page_ids: Vec<Uuid> = ids.ids.iter().skip(offset).take(size).copied().collect();
-        let fetched: Vec<Fetched> = sqlx::query_as(ROWS_BY_ID)
+        let fetched: Vec<Fetched> = sqlx::query_as(ROWS_BY_ID.as_str())
             .bind(contract.company_id)
             .bind(contract.id)
             .bind(&ids.snapshot)
@@ -173,17 +173,16 @@ pub async fn products_page_cached(pool: &PgPool, cache: &ListCache, view: &Contr
 /// The validity check of both cached answers and the page's rows, in one statement (one snapshot):
 /// $1 company, $2 contract, $3 the ids' snapshot, $4 the facets' snapshot, $5 the page's ids.
 /// A row of the journal for the nil company concerns every company (the product catalogue).
-const ROWS_BY_ID: &str = "
-    with fresh as materialized (
-        select exists (select 1 from list_changes j
-                        where j.company_id in ($1, '00000000-0000-0000-0000-000000000000')
-                          and j.txid >= pg_snapshot_xmin($3::text::pg_snapshot)
-                          and not pg_visible_in_snapshot(j.txid, $3::text::pg_snapshot)) as ids_stale,
-               exists (select 1 from list_changes j
-                        where j.company_id in ($1, '00000000-0000-0000-0000-000000000000')
-                          and j.txid >= pg_snapshot_xmin($4::text::pg_snapshot)
-                          and not pg_visible_in_snapshot(j.txid, $4::text::pg_snapshot)) as facets_stale
-    )
+static ROWS_BY_ID: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "with fresh as materialized (select {} as ids_stale, {} as facets_stale)",
+        ListCache::changed_since("$1", "$3"),
+        ListCache::changed_since("$1", "$4")
+    ) + ROWS_OF_IDS
+});
+
+/// The page's rows by id, in the order of the ids, after the check (a row of its own when there are none).
+const ROWS_OF_IDS: &str = "
     select fresh.ids_stale, fresh.facets_stale, r.*
       from fresh
       left join (
