@@ -223,3 +223,28 @@ async fn the_plain_names_of_hashed_files_answer_with_their_content_and_revalidat
     assert_eq!(wasm.body, BROTLI);
     assert_eq!(wasm.header(header::CACHE_CONTROL), "no-cache");
 }
+
+/// `/pkg` is public (whoever asks): a path that climbs out of it, however spelled, reads nothing
+/// else of the machine's files, and a name that is not there is a plain 404.
+#[sqlx::test(migrator = "migrations::MIGRATOR")]
+async fn the_site_files_never_lead_outside_their_folder(pool: PgPool) {
+    let site = Site::new();
+    std::fs::write(site.0.join("secret.txt"), "outside pkg").unwrap();
+    let app = router(pool, &site);
+    for path in [
+        "/pkg/../secret.txt",
+        "/pkg/%2e%2e/secret.txt",
+        "/pkg/%2E%2E%2Fsecret.txt",
+        "/pkg/..%2fsecret.txt",
+        "/pkg/..%5csecret.txt",
+        "/pkg//etc/passwd",
+        "/pkg/%00.wasm",
+        "/pkg/s\u{e9}atkeeper.wasm".replace('\u{e9}', "%C3%A9").as_str(),
+    ] {
+        let answer = fetch(&app, path, &[(header::ACCEPT_ENCODING, "br, gzip")]).await;
+        let body = String::from_utf8_lossy(&answer.body);
+        assert!(!body.contains("outside pkg") && !body.contains("root:"), "{path}: {} {body}", answer.status);
+        assert_ne!(answer.status, StatusCode::OK, "{path}");
+        assert_secured(&answer, path);
+    }
+}
