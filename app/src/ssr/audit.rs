@@ -16,6 +16,17 @@ pub enum Who {
     Seatkeeper,
 }
 
+impl Who {
+    /// The event's `actor_person_id` and `actor_agent_id`.
+    fn actor_columns(self) -> (Option<Uuid>, Option<Uuid>) {
+        match self {
+            Who::Person(id) => (Some(id), None),
+            Who::Agent(id) => (None, Some(id)),
+            Who::Seatkeeper => (None, None),
+        }
+    }
+}
+
 /// One record changed: its id and its values before and after (`None` where it did not exist).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
@@ -45,11 +56,7 @@ pub async fn record(
     if changes.is_empty() {
         return Ok(0);
     }
-    let (person, agent) = match who {
-        Who::Person(id) => (Some(id), None),
-        Who::Agent(id) => (None, Some(id)),
-        Who::Seatkeeper => (None, None),
-    };
+    let (person, agent) = who.actor_columns();
     let records: Vec<Uuid> = changes.iter().map(|c| c.record).collect();
     let before: Vec<Option<Value>> = changes.iter().map(|c| c.before.clone()).collect();
     let after: Vec<Option<Value>> = changes.iter().map(|c| c.after.clone()).collect();
@@ -94,11 +101,7 @@ pub async fn record_serials(
     mut changed: QueryBuilder<'_, Postgres>,
 ) -> Result<u64, AppError> {
     debug_assert_eq!(action.entity(), shared::audit::Entity::SerialNumber);
-    let (person, agent) = match who {
-        Who::Person(id) => (Some(id), None),
-        Who::Agent(id) => (None, Some(id)),
-        Who::Seatkeeper => (None, None),
-    };
+    let (person, agent) = who.actor_columns();
     changed.push(
         ", recorded as (
              insert into serial_changes (company_id, change_id, serial_id, version, coordinator_before, group_before,
